@@ -1,0 +1,149 @@
+"""Synthetic demo people for one fictional area. Every name comes from Faker; none is real."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from faker import Faker
+
+from agencies.models import Agency, AgencyKind, Membership, MembershipEvent, Role, SupervisionLine, User
+
+DEMO_PASSWORD = "tandem-demo-2026"  # noqa: S105 - demo only; seed_demo refuses to run in production
+DEMO_DOMAIN = "demo.tandem.example"
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    name: str
+    kind: str
+    slug: str
+    takes_referrals: bool
+    # (role, job title, how many)
+    staff: tuple[tuple[str, str, int], ...]
+
+
+DEMO_AGENCIES = (
+    DemoAgency(
+        "Northbridge Children's Services",
+        AgencyKind.CHILDRENS_SOCIAL_CARE,
+        "csc",
+        True,
+        (
+            (Role.AGENCY_ADMIN, "Business support manager", 1),
+            (Role.SUPERVISOR, "Team manager", 2),
+            (Role.INTAKE, "MASH social worker", 3),
+            (Role.PRACTITIONER, "Social worker", 6),
+        ),
+    ),
+    DemoAgency(
+        "Northbridge Police Public Protection Unit",
+        AgencyKind.POLICE,
+        "police",
+        False,
+        (
+            (Role.AGENCY_ADMIN, "PPU administrator", 1),
+            (Role.SUPERVISOR, "Detective sergeant", 1),
+            (Role.PRACTITIONER, "Detective constable", 3),
+        ),
+    ),
+    DemoAgency(
+        "Northbridge Community Health NHS Trust",
+        AgencyKind.HEALTH,
+        "health",
+        False,
+        (
+            (Role.AGENCY_ADMIN, "Safeguarding administrator", 1),
+            (Role.SUPERVISOR, "Named nurse for safeguarding", 1),
+            (Role.PRACTITIONER, "Health visitor", 2),
+            (Role.PRACTITIONER, "School nurse", 1),
+        ),
+    ),
+    DemoAgency(
+        "Northbridge General Hospital Safeguarding Team",
+        AgencyKind.HEALTH,
+        "hospital",
+        False,
+        (
+            (Role.AGENCY_ADMIN, "Safeguarding administrator", 1),
+            (Role.PRACTITIONER, "Paediatric liaison nurse", 2),
+        ),
+    ),
+    DemoAgency(
+        "Oakfield Primary School",
+        AgencyKind.EDUCATION,
+        "oakfield",
+        False,
+        (
+            (Role.AGENCY_ADMIN, "School business manager", 1),
+            (Role.PRACTITIONER, "Designated safeguarding lead", 1),
+            (Role.PRACTITIONER, "Class teacher", 1),
+        ),
+    ),
+    DemoAgency(
+        "Northbridge Family Support Network",
+        AgencyKind.COMMUNITY,
+        "family-support",
+        False,
+        (
+            (Role.AGENCY_ADMIN, "Volunteer coordinator", 1),
+            (Role.PRACTITIONER, "Family support worker", 2),
+        ),
+    ),
+)
+
+
+def demo_people_exist() -> bool:
+    return User.objects.filter(email__endswith="." + DEMO_DOMAIN).exists()
+
+
+@transaction.atomic
+def seed_people(*, seed: int = 2026) -> int:
+    """Create the demo agencies, about thirty staff across every role, and supervision lines.
+    Returns how many people were created."""
+    fake = Faker("en_GB")
+    fake.seed_instance(seed)
+    created = 0
+    for spec in DEMO_AGENCIES:
+        agency = Agency.objects.create(name=spec.name, kind=spec.kind, takes_referrals=spec.takes_referrals)
+        supervisors: list[Membership] = []
+        supervised: list[Membership] = []
+        memorable_taken: set[str] = set()
+        for role, job_title, count in spec.staff:
+            for _ in range(count):
+                first, last = fake.first_name(), fake.last_name()
+                # The first of each role gets a memorable address for signing in to the demo.
+                local = role.replace("_", "-")
+                if local in memorable_taken:
+                    local = f"{first}.{last}".lower().replace("'", "").replace(" ", "-")
+                memorable_taken.add(local)
+                user = User.objects.create_user(
+                    email=f"{local}@{spec.slug}.{DEMO_DOMAIN}", password=DEMO_PASSWORD, full_name=f"{first} {last}"
+                )
+                membership = Membership.objects.create(user=user, agency=agency, role=role, job_title=job_title)
+                MembershipEvent.objects.create(
+                    membership=membership, action=MembershipEvent.Action.ADDED, detail="Demo data"
+                )
+                created += 1
+                if role == Role.SUPERVISOR:
+                    supervisors.append(membership)
+                elif role in (Role.PRACTITIONER, Role.INTAKE):
+                    supervised.append(membership)
+        for index, membership in enumerate(supervised):
+            if supervisors:
+                SupervisionLine.objects.create(supervisor=supervisors[index % len(supervisors)], supervisee=membership)
+    return created
+
+
+def demo_signins() -> list[tuple[str, str, str]]:
+    """(email, role, agency) of the memorable demo sign-ins, one per agency and role."""
+    members = (
+        Membership.objects.filter(active=True, user__email__endswith="." + DEMO_DOMAIN)
+        .select_related("user", "agency")
+        .order_by("agency__name", "role")
+    )
+    return [
+        (m.user.email, m.get_role_display(), m.agency.name)
+        for m in members
+        if m.user.email.split("@")[0] == m.role.replace("_", "-")
+    ]

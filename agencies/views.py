@@ -1,0 +1,153 @@
+"""Agency admin pages: the people of my agency. Thin: parse, call policy/query/service, render."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from access_control.policy import (
+    active_memberships,
+    administered_agencies,
+    get_administered_agency,
+    get_agency_membership,
+)
+from agencies import queries, services
+from agencies.forms import ChangeRoleForm, InviteMemberForm, MemberFilterForm, SupervisorForm
+from agencies.models import User
+
+MEMBERS_PER_PAGE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's validation error on the form it came from."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    return render(
+        request,
+        "agencies/home.html",
+        {"memberships": active_memberships(user), "administered": administered_agencies(user)},
+    )
+
+
+@login_required
+def member_list(request: HttpRequest, agency_id: int) -> HttpResponse:
+    user = _user(request)
+    agency = get_administered_agency(user, agency_id)
+    filters = MemberFilterForm(request.GET or None)
+    criteria = filters.cleaned_data if filters.is_valid() else {"status": "active"}
+    members = queries.member_list(
+        user=user,
+        agency=agency,
+        status=criteria.get("status") or "active",
+        role=criteria.get("role") or "",
+    )
+    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "agencies/member_list.html",
+        {"agency": agency, "page": page, "filters": filters, "query": query.urlencode()},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_invite(request: HttpRequest, agency_id: int) -> HttpResponse:
+    user = _user(request)
+    agency = get_administered_agency(user, agency_id)
+    form = InviteMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.invite_member(by=user, agency=agency, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, f"{membership.user.full_name} was invited as {membership.get_role_display()}.")
+            return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
+    return render(request, "agencies/member_invite.html", {"agency": agency, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_detail(request: HttpRequest, agency_id: int, membership_id: int) -> HttpResponse:
+    user = _user(request)
+    agency = get_administered_agency(user, agency_id)
+    membership = get_agency_membership(user, agency, membership_id)
+    supervisor = queries.current_supervisor(membership)
+    supervisors = queries.supervisors_for(user=user, agency=agency).exclude(pk=membership.pk)
+    posted = request.POST.get("form") if request.method == "POST" else None
+    role_form = ChangeRoleForm(request.POST if posted == "role" else None, initial={"role": membership.role})
+    supervisor_form = SupervisorForm(
+        request.POST if posted == "supervisor" else None, supervisors=supervisors, initial={"supervisor": supervisor}
+    )
+    if posted == "role" and role_form.is_valid():
+        try:
+            services.change_role(by=user, membership=membership, role=role_form.cleaned_data["role"])
+        except ValidationError as error:
+            _add_errors(role_form, error)
+        else:
+            messages.success(request, "Role changed.")
+            return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
+    if posted == "supervisor" and supervisor_form.is_valid():
+        try:
+            services.set_supervisor(
+                by=user, membership=membership, supervisor=supervisor_form.cleaned_data["supervisor"]
+            )
+        except ValidationError as error:
+            _add_errors(supervisor_form, error)
+        else:
+            messages.success(request, "Supervisor changed.")
+            return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
+    return render(
+        request,
+        "agencies/member_detail.html",
+        {
+            "agency": agency,
+            "membership": membership,
+            "supervisor": supervisor,
+            "role_form": role_form,
+            "supervisor_form": supervisor_form,
+            "supervisable": membership.active and membership.role in services.SUPERVISED_ROLES,
+            "history": queries.membership_history(membership),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_deactivate(request: HttpRequest, agency_id: int, membership_id: int) -> HttpResponse:
+    user = _user(request)
+    agency = get_administered_agency(user, agency_id)
+    membership = get_agency_membership(user, agency, membership_id)
+    error = None
+    if request.method == "POST":
+        try:
+            services.deactivate_membership(by=user, membership=membership)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, f"{membership.user.full_name} was deactivated.")
+            return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
+    return render(
+        request, "agencies/member_deactivate.html", {"agency": agency, "membership": membership, "error": error}
+    )

@@ -1,0 +1,11 @@
+"""The Celery application: the broker is Redis (REDIS_URL), configuration comes from settings."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("tandem")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

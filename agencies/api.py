@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from access_control.policy import active_memberships, get_administered_agency, get_agency_membership
@@ -26,6 +28,12 @@ def _as_drf_error(error: DjangoValidationError) -> ValidationError:
     if hasattr(error, "error_dict"):
         return ValidationError(error.message_dict)
     return ValidationError({"non_field_errors": error.messages})
+
+
+class ObtainTokenApi(ObtainAuthToken):
+    """Exchange an email address ("username") and password for an API token."""
+
+    throttle_classes = [AnonRateThrottle]
 
 
 class MyMembershipSerializer(serializers.ModelSerializer[Membership]):

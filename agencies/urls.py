@@ -13,6 +13,7 @@ urlpatterns = [
 
 # Mounted under /api/v1/ by config/urls.py.
 api_urlpatterns = [
+    path("auth/token/", api.ObtainTokenApi.as_view(), name="api-token"),
     path("memberships/", api.MyMembershipsApi.as_view(), name="api-my-memberships"),
     path("agencies/<int:agency_id>/members/", api.MemberListApi.as_view(), name="api-member-list"),
     path(

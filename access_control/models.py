@@ -1,0 +1,80 @@
+"""Per-object grants, break-glass grants and the tamper-evident access log."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from guardian.models import UserObjectPermissionBase
+
+from agencies.models import Agency, User
+from cases.models import Case
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian's direct foreign-key table for explicit grants on a case."""
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="user_grants")
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["user", "content_object"])]
+
+
+class BreakGlassGrant(models.Model):
+    """Emergency, time-limited access to a case by someone who otherwise could not see it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="break_glass_grants")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="break_glass_grants")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    reason = models.TextField()
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["user", "case", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Break-glass on {self.case} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def active(self) -> bool:
+        return self.expires_at > timezone.now()
+
+
+class AccessLogEntry(models.Model):
+    """One access decision or change, append-only. The database refuses UPDATE and DELETE
+    (a trigger), and each row's hash covers its content and the previous row's hash.
+    No personal data of the child: objects are named by type and id only."""
+
+    class Outcome(models.TextChoices):
+        ALLOWED = "allowed", "Allowed"
+        DENIED = "denied", "Denied"
+
+    id = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(default=timezone.now)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    rule = models.CharField(max_length=80)
+    request_id = models.CharField(max_length=64, blank=True)
+    interface = models.CharField(max_length=8, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["case", "-id"]),
+            models.Index(fields=["user", "-id"]),
+        ]
+        verbose_name_plural = "access log entries"
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.action} {self.object_type} {self.outcome}"

@@ -12,11 +12,22 @@ their own agency's memberships and nothing else. Superusers get no exemption.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+from uuid import UUID
 
-from django.db.models import QuerySet
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
+from django.utils import timezone
 
-from agencies.models import Agency, Membership, Role, User
+from access_control import audit
+from access_control.models import BreakGlassGrant, CaseUserObjectPermission
+from agencies.models import Agency, Membership, Role, SupervisionLine, User
+from cases.models import Case, CaseTeamMember, ChronologyEntry, Document, TeamRole, Visibility
+
+ItemT = TypeVar("ItemT", ChronologyEntry, Document)
 
 
 @dataclass(frozen=True)
@@ -86,3 +97,331 @@ def get_agency_membership(user: User, agency: Agency, membership_id: int) -> Mem
     if membership is None:
         raise Http404("No such member")
     return membership
+
+
+# --- cases: who may see and do what ------------------------------------------------
+
+
+class Action(StrEnum):
+    LIST = "list"
+    VIEW_CASE = "view_case"
+    EDIT_CASE = "edit_case"
+    ADD_ENTRY = "add_entry"
+    VIEW_ENTRY = "view_entry"
+    CORRECT_ENTRY = "correct_entry"
+    DOWNLOAD_DOCUMENT = "download_document"
+    UPLOAD_DOCUMENT = "upload_document"
+    MANAGE_TEAM = "manage_team"
+    VIEW_ACCESS_LOG = "view_access_log"
+    CLOSE_CASE = "close_case"
+    APPROVE_CLOSURE = "approve_closure"
+    GRANT_ACCESS = "grant_access"
+    BREAK_GLASS = "break_glass"
+
+
+RULE_TEAM = "case team member"
+RULE_SUPERVISOR = "supervisor of a case team member"
+RULE_GRANT = "explicit grant"
+RULE_BREAK_GLASS = "break-glass"
+VIEW_CASE_PERMISSION = "view_case"
+
+
+def _team_rows(user: User) -> QuerySet[CaseTeamMember]:
+    """Active team places of ``user`` held for an agency they are still an active member of."""
+    return CaseTeamMember.objects.filter(
+        user=user,
+        active=True,
+        agency__active=True,
+        agency__memberships__user=user,
+        agency__memberships__active=True,
+    )
+
+
+def _supervised_team_rows(user: User) -> QuerySet[CaseTeamMember]:
+    """Active team places held by people this user supervises, in the same agency."""
+    lines = SupervisionLine.objects.filter(
+        active=True,
+        supervisor__user=user,
+        supervisor__active=True,
+        supervisor__agency=OuterRef("agency"),
+        supervisee__user=OuterRef("user"),
+        supervisee__active=True,
+        supervisee__agency=OuterRef("agency"),
+    )
+    return CaseTeamMember.objects.filter(active=True, agency__active=True).filter(Exists(lines))
+
+
+def _grant_rows(user: User) -> QuerySet[CaseUserObjectPermission]:
+    return CaseUserObjectPermission.objects.filter(user=user, permission__codename=VIEW_CASE_PERMISSION)
+
+
+def _break_glass_rows(user: User) -> QuerySet[BreakGlassGrant]:
+    return BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now())
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    """Every case this user may see, as one query: deny by default, then any rule that grants."""
+    if not _signed_in(user):
+        return Case.objects.none()
+    case = OuterRef("pk")
+    return Case.objects.filter(
+        Exists(_team_rows(user).filter(case=case))
+        | Exists(_supervised_team_rows(user).filter(case=case))
+        | Exists(_grant_rows(user).filter(content_object=case))
+        | Exists(_break_glass_rows(user).filter(case=case))
+    )
+
+
+@dataclass(frozen=True)
+class CaseBasis:
+    """Why a user may see one case: every rule that holds, gathered in one query."""
+
+    team_role: str | None = None
+    team_agency_id: int | None = None
+    supervised_agency_id: int | None = None
+    supervises_lead: bool = False
+    grant: bool = False
+    break_glass_until: datetime | None = None
+    agency_ids: frozenset[int] = frozenset()
+
+    @property
+    def any(self) -> bool:
+        return bool(self.team_role or self.supervised_agency_id or self.grant or self.break_glass_until)
+
+    @property
+    def rule(self) -> str:
+        if self.team_role:
+            return f"{RULE_TEAM} ({TeamRole(self.team_role).label.lower()})"
+        if self.supervised_agency_id:
+            return RULE_SUPERVISOR
+        if self.grant:
+            return RULE_GRANT
+        if self.break_glass_until:
+            return RULE_BREAK_GLASS
+        return DENY_NO_RULE.rule
+
+    @property
+    def acting_agency_id(self) -> int | None:
+        if self.team_agency_id:
+            return self.team_agency_id
+        if self.supervised_agency_id:
+            return self.supervised_agency_id
+        return min(self.agency_ids) if self.agency_ids else None
+
+
+def case_basis(user: User, case: Case) -> CaseBasis:
+    if not _signed_in(user):
+        return CaseBasis()
+    team = _team_rows(user).filter(case=case).values("role", "agency_id").first()
+    lead_supervised = _supervised_team_rows(user).filter(case=case, role=TeamRole.LEAD)
+    row = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            supervised_agency=Subquery(_supervised_team_rows(user).filter(case=OuterRef("pk")).values("agency_id")[:1]),
+            supervises_lead=Exists(lead_supervised),
+            granted=Exists(_grant_rows(user).filter(content_object=OuterRef("pk"))),
+            break_glass_until=Subquery(
+                _break_glass_rows(user).filter(case=OuterRef("pk")).order_by("-expires_at").values("expires_at")[:1]
+            ),
+        )
+        .values("supervised_agency", "supervises_lead", "granted", "break_glass_until")
+        .get()
+    )
+    agency_ids = frozenset(active_memberships(user).values_list("agency_id", flat=True))
+    return CaseBasis(
+        team_role=team["role"] if team else None,
+        team_agency_id=team["agency_id"] if team else None,
+        supervised_agency_id=row["supervised_agency"],
+        supervises_lead=row["supervises_lead"],
+        grant=row["granted"],
+        break_glass_until=row["break_glass_until"],
+        agency_ids=agency_ids,
+    )
+
+
+def decide(basis: CaseBasis, action: Action) -> Decision:
+    """May someone with this basis do ``action`` to the case? Names the rule either way."""
+    lead = basis.team_role == TeamRole.LEAD
+    if action in (Action.VIEW_CASE, Action.LIST):
+        return Decision(True, basis.rule) if basis.any else DENY_NO_RULE
+    if action == Action.EDIT_CASE:
+        if basis.team_role in (TeamRole.LEAD, TeamRole.KEY_WORKER):
+            return Decision(True, basis.rule)
+        if basis.supervised_agency_id:
+            return Decision(True, RULE_SUPERVISOR)
+        return Decision(False, "only the lead, key workers and their supervisors edit the case")
+    if action in (Action.ADD_ENTRY, Action.UPLOAD_DOCUMENT):
+        if basis.team_role:
+            return Decision(True, basis.rule)
+        if basis.supervised_agency_id:
+            return Decision(True, RULE_SUPERVISOR)
+        return Decision(False, "only the case team and their supervisors add to the record")
+    if action in (Action.MANAGE_TEAM, Action.GRANT_ACCESS):
+        if lead:
+            return Decision(True, basis.rule)
+        if basis.supervises_lead:
+            return Decision(True, "supervisor of the lead worker")
+        return Decision(False, "only the lead worker and their supervisor manage the team")
+    if action == Action.VIEW_ACCESS_LOG:
+        if lead:
+            return Decision(True, basis.rule)
+        if basis.supervised_agency_id:
+            return Decision(True, RULE_SUPERVISOR)
+        return Decision(False, "only the lead worker and supervisors see who accessed the case")
+    if action == Action.CLOSE_CASE:
+        return Decision(True, basis.rule) if lead else Decision(False, "only the lead worker asks to close the case")
+    if action == Action.APPROVE_CLOSURE:
+        if basis.supervises_lead:
+            return Decision(True, "supervisor of the lead worker")
+        return Decision(False, "only the lead worker's supervisor approves a closure")
+    if action == Action.BREAK_GLASS:
+        if basis.any:
+            return Decision(False, "you can already see this case")
+        if basis.agency_ids:
+            return Decision(True, "emergency access by an active staff member")
+        return Decision(False, "break-glass needs an active agency membership")
+    raise ValueError(f"{action} is not a case action")
+
+
+def decide_item(user: User, basis: CaseBasis, item: ChronologyEntry | Document) -> Decision:
+    """May this user see one chronology entry or document, given their basis on its case?"""
+    if not basis.any:
+        return DENY_NO_RULE
+    if item.author_id == user.pk:
+        return Decision(True, "author")
+    if item.visibility == Visibility.TEAM:
+        return Decision(True, basis.rule)
+    if item.visibility == Visibility.AGENCY:
+        if item.author_agency_id in basis.agency_ids:
+            return Decision(True, "member of the author's agency")
+        return Decision(False, "shared with the author's agency only")
+    if item.named_viewers.filter(pk=user.pk).exists():
+        return Decision(True, "named on this item")
+    return Decision(False, "shared with named people only")
+
+
+def _visible_items_filter(user: User, model: type[ChronologyEntry] | type[Document]) -> Q:
+    agency_ids = active_memberships(user).values("agency_id")
+    named = model.named_viewers.through.objects.filter(**{f"{model._meta.model_name}_id": OuterRef("pk"), "user": user})
+    return (
+        Q(author=user)
+        | Q(visibility=Visibility.TEAM)
+        | Q(visibility=Visibility.AGENCY, author_agency__in=agency_ids)
+        | Q(Exists(named), visibility=Visibility.NAMED)
+    )
+
+
+def visible_entries(user: User, case: Case) -> QuerySet[ChronologyEntry]:
+    """Entries of ``case`` this user may see (all versions); none unless they may see the case."""
+    if not visible_cases(user).filter(pk=case.pk).exists():
+        return ChronologyEntry.objects.none()
+    return ChronologyEntry.objects.filter(case=case).filter(_visible_items_filter(user, ChronologyEntry))
+
+
+def visible_documents(user: User, case: Case) -> QuerySet[Document]:
+    if not visible_cases(user).filter(pk=case.pk).exists():
+        return Document.objects.none()
+    return Document.objects.filter(case=case).filter(_visible_items_filter(user, Document))
+
+
+# --- the doors: fetch-or-404, logging every decision ---------------------------------
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """A case this user reached, with the basis that let them in."""
+
+    user: User
+    case: Case
+    basis: CaseBasis
+
+    def can(self, action: Action) -> Decision:
+        return decide(self.basis, action)
+
+    def log(self, action: str, *, object_type: str = "case", object_id: object = None, rule: str | None = None) -> None:
+        audit.record(
+            user=self.user,
+            action=action,
+            object_type=object_type,
+            object_id=object_id or self.case.pk,
+            case_id=self.case.pk,
+            allowed=True,
+            rule=rule or self.basis.rule,
+            agency=self.basis.acting_agency_id,
+        )
+
+
+def _deny(user: User, action: str, object_type: str, object_id: object, case_id: object, rule: str) -> Http404:
+    agency_id = active_memberships(user).values_list("agency_id", flat=True).first() if _signed_in(user) else None
+    audit.record(
+        user=user,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        case_id=case_id,
+        allowed=False,
+        rule=rule,
+        agency=agency_id,
+    )
+    return Http404("Not found")
+
+
+def _case_or_none(case_id: UUID | str) -> Case | None:
+    try:
+        return Case.objects.select_related("lead_agency", "lead_worker").get(pk=case_id)
+    except (Case.DoesNotExist, ValidationError, ValueError):
+        return None
+
+
+def get_case(user: User, case_id: UUID | str, action: Action = Action.VIEW_CASE) -> CaseAccess:
+    """The case, if ``user`` may do ``action`` to it; otherwise 404. Either way it is logged."""
+    case = _case_or_none(case_id)
+    if case is None:
+        raise _deny(user, action, "case", case_id, None, "no such case")
+    basis = case_basis(user, case)
+    if not basis.any:
+        raise _deny(user, action, "case", case.pk, case.pk, DENY_NO_RULE.rule)
+    access = CaseAccess(user=user, case=case, basis=basis)
+    if action != Action.VIEW_CASE:
+        check(access, action)
+    else:
+        access.log(action)
+    return access
+
+
+def check(access: CaseAccess, action: Action) -> Decision:
+    """For a case the user can see: may they also do ``action``? A refusal is logged and
+    answers 403 (they know the case exists; they may not do this to it)."""
+    decision = access.can(action)
+    if not decision:
+        _deny(access.user, action, "case", access.case.pk, access.case.pk, decision.rule)
+        raise PermissionDenied(decision.rule)
+    access.log(action, rule=decision.rule)
+    return decision
+
+
+def _get_item(user: User, model: type[ItemT], item_id: UUID | str, action: Action) -> tuple[CaseAccess, ItemT]:
+    object_type = model._meta.model_name or "item"
+    try:
+        item = model.objects.select_related("case", "author", "author_agency").get(pk=item_id)
+    except (model.DoesNotExist, ValidationError, ValueError):
+        raise _deny(user, action, object_type, item_id, None, "no such item") from None
+    basis = case_basis(user, item.case)
+    decision = decide_item(user, basis, item)
+    if not decision:
+        raise _deny(user, action, object_type, item.pk, item.case_id, decision.rule)
+    access = CaseAccess(user=user, case=item.case, basis=basis)
+    access.log(action, object_type=object_type, object_id=item.pk, rule=decision.rule)
+    return access, item
+
+
+def get_entry(
+    user: User, entry_id: UUID | str, action: Action = Action.VIEW_ENTRY
+) -> tuple[CaseAccess, ChronologyEntry]:
+    return _get_item(user, ChronologyEntry, entry_id, action)
+
+
+def get_document(
+    user: User, document_id: UUID | str, action: Action = Action.DOWNLOAD_DOCUMENT
+) -> tuple[CaseAccess, Document]:
+    return _get_item(user, Document, document_id, action)

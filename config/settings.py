@@ -81,6 +81,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "access_control.request_context.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -233,6 +234,23 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Tandem <no-reply@tandem.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- case documents: stored outside static files, served only through the policy ---
+
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / ".local" / "media")))
+DOCUMENT_MAX_BYTES = int(env("DOCUMENT_MAX_MB", "20")) * 1024 * 1024
+DOCUMENT_CONTENT_TYPES = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "text/plain": ".txt",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- the need-to-know policy ---------------------------------------------------------
+
+BREAK_GLASS_HOURS = int(env("BREAK_GLASS_HOURS", "4"))
 
 # --- static files, i18n ---------------------------------------------------------
 

@@ -9,6 +9,18 @@ from django.contrib.auth.hashers import make_password
 from factory.django import DjangoModelFactory
 
 from agencies.models import Agency, AgencyKind, Membership, Role, SupervisionLine, User
+from cases.models import (
+    Case,
+    CaseTeamMember,
+    Child,
+    ChronologyEntry,
+    ConcernCategory,
+    EntryKind,
+    RiskLevel,
+    Sex,
+    TeamRole,
+    Visibility,
+)
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -53,3 +65,68 @@ class SupervisionLineFactory(DjangoModelFactory[SupervisionLine]):
     supervisee = factory.SubFactory(
         MembershipFactory, role=Role.PRACTITIONER, agency=factory.SelfAttribute("..supervisor.agency")
     )
+
+
+# --- the case record ------------------------------------------------------------------
+
+
+class ChildFactory(DjangoModelFactory[Child]):
+    class Meta:
+        model = Child
+
+    given_names = factory.Faker("first_name", locale="en_GB")
+    family_name = factory.Faker("last_name", locale="en_GB")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=0, maximum_age=17)
+    sex = Sex.NOT_KNOWN
+
+
+class CaseFactory(DjangoModelFactory[Case]):
+    """A case led by a practitioner of a children's social care agency, who is on its team as lead."""
+
+    class Meta:
+        model = Case
+        skip_postgeneration_save = True
+
+    reference = factory.Sequence(lambda n: f"TDM-TEST-{n:06d}")
+    category = ConcernCategory.NEGLECT
+    risk_level = RiskLevel.MEDIUM
+    lead_agency = factory.SubFactory(AgencyFactory, kind=AgencyKind.CHILDRENS_SOCIAL_CARE)
+    lead_worker = factory.LazyAttribute(
+        lambda case: MembershipFactory.create(agency=case.lead_agency, role=Role.PRACTITIONER).user
+    )
+
+    @factory.post_generation
+    def with_team_and_child(obj: Case, create: bool, extracted: object, **kwargs: object) -> None:
+        if not create:
+            return
+        obj.children.add(ChildFactory.create())
+        CaseTeamMember.objects.create(
+            case=obj, user=obj.lead_worker, agency=obj.lead_agency, role=TeamRole.LEAD, added_reason="Opened the case"
+        )
+
+
+class TeamMemberFactory(DjangoModelFactory[CaseTeamMember]):
+    """A team place for a new member of ``agency`` (a new agency of ``agency__kind`` by default)."""
+
+    class Meta:
+        model = CaseTeamMember
+
+    case = factory.SubFactory(CaseFactory)
+    agency = factory.SubFactory(AgencyFactory, kind=AgencyKind.POLICE)
+    user = factory.LazyAttribute(lambda tm: MembershipFactory.create(agency=tm.agency).user)
+    role = TeamRole.CONTRIBUTOR
+    added_reason = "Joined for the strategy discussion"
+
+
+class EntryFactory(DjangoModelFactory[ChronologyEntry]):
+    class Meta:
+        model = ChronologyEntry
+
+    case = factory.SubFactory(CaseFactory)
+    author = factory.LazyAttribute(lambda e: e.case.lead_worker)
+    author_agency = factory.LazyAttribute(lambda e: e.case.lead_agency)
+    event_date = factory.Faker("date_between", start_date="-1y", end_date="today")
+    kind = EntryKind.VISIT
+    summary = "Home visit"
+    detail = factory.Faker("paragraph")
+    visibility = Visibility.TEAM

@@ -1,0 +1,36 @@
+"""Per-request facts the access log records: a request id and the interface used."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from contextvars import ContextVar
+
+from django.http import HttpRequest, HttpResponse
+
+request_id: ContextVar[str] = ContextVar("request_id", default="")
+interface: ContextVar[str] = ContextVar("interface", default="task")
+
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+class RequestContextMiddleware:
+    """Give each request an id (a caller's X-Request-ID if it is well-formed) and note
+    whether it came through the pages or the API; answer with the id."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        rid_token = request_id.set(rid)
+        iface_token = interface.set("api" if request.path.startswith("/api/") else "page")
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id.reset(rid_token)
+            interface.reset(iface_token)
+        response["X-Request-ID"] = rid
+        return response

@@ -1,0 +1,485 @@
+"""Every write to the case record. Each function checks the policy itself (so a page,
+an API call and a task get the same answer), runs in one transaction, and is logged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from access_control import audit
+from access_control.models import BreakGlassGrant
+from access_control.policy import (
+    VIEW_CASE_PERMISSION,
+    Action,
+    CaseAccess,
+    active_memberships,
+    case_basis,
+    check,
+    decide,
+)
+from agencies.models import Agency, AgencyKind, Membership, Role, SupervisionLine, User
+from cases.models import (
+    Case,
+    CaseStatus,
+    CaseTeamMember,
+    Child,
+    ChronologyEntry,
+    ClosureRequest,
+    Document,
+    LegalBasis,
+    TeamRole,
+    Visibility,
+)
+
+# Agencies whose information stays with them unless shared on a recorded legal basis.
+RESTRICTED_AGENCY_KINDS = (AgencyKind.HEALTH, AgencyKind.POLICE)
+ROLES_THAT_OPEN_CASES = (Role.PRACTITIONER, Role.SUPERVISOR, Role.INTAKE)
+
+
+def _next_reference() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval('cases_case_reference_seq')")
+        (number,) = cursor.fetchone()
+    return f"TDM-{timezone.localdate().year}-{number:06d}"
+
+
+@dataclass
+class ChildDetails:
+    given_names: str
+    family_name: str
+    date_of_birth: date | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@transaction.atomic
+def open_case(
+    *,
+    by: User,
+    agency: Agency,
+    children: list[Child],
+    category: str,
+    risk_level: str,
+    reason: str,
+    status: str = CaseStatus.OPEN,
+) -> Case:
+    """Open a case for one child or a sibling group, led by ``by`` for ``agency``;
+    ``by`` becomes the lead worker and the first member of the team."""
+    membership = active_memberships(by).filter(agency=agency, role__in=ROLES_THAT_OPEN_CASES).first()
+    if membership is None:
+        raise PermissionDenied("Only practitioners, intake workers and supervisors of an agency open its cases.")
+    if not children:
+        raise ValidationError({"children": "A case needs at least one child."})
+    case = Case(
+        reference=_next_reference(),
+        category=category,
+        risk_level=risk_level,
+        status=status,
+        lead_agency=agency,
+        lead_worker=by,
+    )
+    case.full_clean(exclude=["reference"])
+    case.save()
+    for child in children:
+        if child._state.adding:
+            child.full_clean()
+            child.save()
+    case.children.add(*children)
+    CaseTeamMember.objects.create(
+        case=case, user=by, agency=agency, role=TeamRole.LEAD, added_by=by, added_reason=reason or "Opened the case"
+    )
+    audit.record(
+        user=by,
+        action="open_case",
+        object_type="case",
+        object_id=case.pk,
+        case_id=case.pk,
+        allowed=True,
+        rule="staff member of the lead agency",
+        agency=agency,
+    )
+    return case
+
+
+@transaction.atomic
+def update_case(*, access: CaseAccess, status: str, risk_level: str, category: str) -> Case:
+    """Change a case's status, risk level or category. Closing goes through a closure request."""
+    check(access, Action.EDIT_CASE)
+    case = Case.objects.select_for_update().get(pk=access.case.pk)
+    if case.status == CaseStatus.CLOSED:
+        raise ValidationError("This case is closed.")
+    if status == CaseStatus.CLOSED:
+        raise ValidationError({"status": "A case is closed by a closure request that a supervisor approves."})
+    case.status, case.risk_level, case.category = status, risk_level, category
+    case.full_clean()
+    case.save(update_fields=["status", "risk_level", "category"])
+    return case
+
+
+def _require_membership(user: User, agency: Agency) -> Membership:
+    membership = Membership.objects.filter(user=user, agency=agency, active=True, agency__active=True).first()
+    if membership is None:
+        raise ValidationError({"user": "That person is not an active member of that agency."})
+    return membership
+
+
+@transaction.atomic
+def add_team_member(*, access: CaseAccess, user: User, agency: Agency, role: str, reason: str) -> CaseTeamMember:
+    """Put someone on the case team for one of their agencies, with a reason."""
+    check(access, Action.MANAGE_TEAM)
+    _require_membership(user, agency)
+    if role == TeamRole.LEAD:
+        raise ValidationError({"role": "A case has one lead worker; reassign the lead instead."})
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this person joins the team."})
+    if CaseTeamMember.objects.filter(case=access.case, user=user, active=True).exists():
+        raise ValidationError({"user": "That person is already on the team."})
+    member = CaseTeamMember(
+        case=access.case, user=user, agency=agency, role=role, added_by=access.user, added_reason=reason.strip()
+    )
+    member.full_clean()
+    member.save()
+    access.log("add_team_member", object_type="team_member", object_id=member.pk)
+    return member
+
+
+@transaction.atomic
+def remove_team_member(*, access: CaseAccess, member: CaseTeamMember, reason: str) -> CaseTeamMember:
+    """Take someone off the team. Their access ends on their next request; the row is kept."""
+    check(access, Action.MANAGE_TEAM)
+    member = CaseTeamMember.objects.select_for_update().get(pk=member.pk, case=access.case)
+    if not member.active:
+        return member
+    if member.role == TeamRole.LEAD:
+        raise ValidationError("The lead worker cannot be removed; reassign the lead first.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this person leaves the team."})
+    member.active = False
+    member.removed_at = timezone.now()
+    member.removed_by = access.user
+    member.removed_reason = reason.strip()
+    member.save(update_fields=["active", "removed_at", "removed_by", "removed_reason"])
+    access.log("remove_team_member", object_type="team_member", object_id=member.pk)
+    return member
+
+
+def _check_sharing(*, access: CaseAccess, agency: Agency, visibility: str, legal_basis: str, named: list[User]) -> None:
+    if visibility != Visibility.AGENCY and agency.kind in RESTRICTED_AGENCY_KINDS and not legal_basis:
+        raise ValidationError(
+            {"legal_basis": f"{agency.get_kind_display()} information shared beyond your agency needs a legal basis."}
+        )
+    if visibility == Visibility.NAMED:
+        if not named:
+            raise ValidationError({"named_viewers": "Name at least one person who may see this."})
+        on_team = set(
+            CaseTeamMember.objects.filter(case=access.case, active=True, user__in=named).values_list(
+                "user_id", flat=True
+            )
+        )
+        if any(user.pk not in on_team for user in named):
+            raise ValidationError({"named_viewers": "Only people on the case team can be named."})
+    if visibility != Visibility.NAMED and named:
+        raise ValidationError({"named_viewers": "Named people are only for items shared with named people."})
+    if legal_basis and legal_basis not in LegalBasis.values:
+        raise ValidationError({"legal_basis": "Choose one of the legal bases offered."})
+
+
+def _author_agency(access: CaseAccess) -> Agency:
+    agency_id = access.basis.acting_agency_id
+    if agency_id is None:
+        raise PermissionDenied("You need an active agency membership to add to the record.")
+    return Agency.objects.get(pk=agency_id)
+
+
+@transaction.atomic
+def add_entry(
+    *,
+    access: CaseAccess,
+    event_date: date,
+    kind: str,
+    summary: str,
+    detail: str = "",
+    significance: str = "routine",
+    visibility: str = Visibility.TEAM,
+    legal_basis: str = "",
+    legal_basis_note: str = "",
+    named_viewers: list[User] | None = None,
+) -> ChronologyEntry:
+    """Record an event on the chronology, for the author's agency, with who may see it."""
+    check(access, Action.ADD_ENTRY)
+    agency = _author_agency(access)
+    named = list(named_viewers or [])
+    _check_sharing(access=access, agency=agency, visibility=visibility, legal_basis=legal_basis, named=named)
+    if event_date > timezone.localdate():
+        raise ValidationError({"event_date": "The event date cannot be in the future."})
+    entry = ChronologyEntry(
+        case=access.case,
+        author=access.user,
+        author_agency=agency,
+        event_date=event_date,
+        kind=kind,
+        summary=summary.strip(),
+        detail=detail.strip(),
+        significance=significance,
+        visibility=visibility,
+        legal_basis=legal_basis if visibility != Visibility.AGENCY else "",
+        legal_basis_note=legal_basis_note.strip(),
+    )
+    entry.full_clean()
+    entry.save()
+    entry.named_viewers.set(named)
+    access.log("create_entry", object_type="chronologyentry", object_id=entry.pk)
+    return entry
+
+
+@transaction.atomic
+def correct_entry(*, access: CaseAccess, entry: ChronologyEntry, reason: str, **changes: Any) -> ChronologyEntry:
+    """Correct an entry by writing a new version; the old one is kept, marked superseded.
+    Only the author corrects their own entry."""
+    old = ChronologyEntry.objects.select_for_update().get(pk=entry.pk, case=access.case)
+    if old.author_id != access.user.pk:
+        audit.record(
+            user=access.user,
+            action="correct_entry",
+            object_type="chronologyentry",
+            object_id=old.pk,
+            case_id=old.case_id,
+            allowed=False,
+            rule="only the author corrects an entry",
+        )
+        raise PermissionDenied("Only the author corrects an entry.")
+    if not old.is_current:
+        raise ValidationError("This version has already been corrected; correct the latest version.")
+    if not reason.strip():
+        raise ValidationError({"correction_reason": "Say what was wrong."})
+    named = list(changes.pop("named_viewers", old.named_viewers.all()))
+    values = {
+        f: changes.get(f, getattr(old, f))
+        for f in (
+            "event_date",
+            "kind",
+            "summary",
+            "detail",
+            "significance",
+            "visibility",
+            "legal_basis",
+            "legal_basis_note",
+        )
+    }
+    agency = old.author_agency
+    _check_sharing(
+        access=access, agency=agency, visibility=values["visibility"], legal_basis=values["legal_basis"], named=named
+    )
+    old.is_current = False
+    old.save(update_fields=["is_current"])
+    new = ChronologyEntry(
+        case=old.case,
+        author=old.author,
+        author_agency=agency,
+        supersedes=old,
+        correction_reason=reason.strip(),
+        **values,
+    )
+    new.full_clean()
+    new.save()
+    new.named_viewers.set(named)
+    access.log("correct_entry", object_type="chronologyentry", object_id=new.pk)
+    return new
+
+
+_MAGIC = {
+    "application/pdf": (b"%PDF",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
+}
+
+
+def _check_file(upload: UploadedFile) -> str:
+    content_type = (upload.content_type or "").split(";")[0].strip().lower()
+    if content_type not in settings.DOCUMENT_CONTENT_TYPES:
+        raise ValidationError({"file": "Upload a PDF, Word (.docx), JPEG, PNG or plain text file."})
+    if upload.size is None or upload.size == 0:
+        raise ValidationError({"file": "The file is empty."})
+    if upload.size > settings.DOCUMENT_MAX_BYTES:
+        limit = settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
+        raise ValidationError({"file": f"The file is larger than {limit} MB."})
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    magic = _MAGIC.get(content_type)
+    if magic and not any(head.startswith(m) for m in magic):
+        raise ValidationError({"file": "The file's content does not match its type."})
+    if content_type == "text/plain" and b"\x00" in head:
+        raise ValidationError({"file": "The file's content does not match its type."})
+    return content_type
+
+
+@transaction.atomic
+def upload_document(
+    *,
+    access: CaseAccess,
+    upload: UploadedFile,
+    title: str,
+    visibility: str = Visibility.TEAM,
+    legal_basis: str = "",
+    named_viewers: list[User] | None = None,
+    entry: ChronologyEntry | None = None,
+) -> Document:
+    """Attach a document to the case (or one of its entries), stored outside static files."""
+    check(access, Action.UPLOAD_DOCUMENT)
+    agency = _author_agency(access)
+    named = list(named_viewers or [])
+    _check_sharing(access=access, agency=agency, visibility=visibility, legal_basis=legal_basis, named=named)
+    content_type = _check_file(upload)
+    if entry is not None and entry.case_id != access.case.pk:
+        raise ValidationError({"entry": "That entry belongs to another case."})
+    document = Document(
+        case=access.case,
+        entry=entry,
+        author=access.user,
+        author_agency=agency,
+        visibility=visibility,
+        legal_basis=legal_basis if visibility != Visibility.AGENCY else "",
+        title=title.strip(),
+        original_name=(upload.name or "document")[-200:],
+        content_type=content_type,
+        size=upload.size or 0,
+    )
+    # A stored name says nothing about the child: a random id and the type's extension.
+    document.file.save(f"{document.pk}{settings.DOCUMENT_CONTENT_TYPES[content_type]}", upload, save=False)
+    document.full_clean()
+    document.save()
+    document.named_viewers.set(named)
+    access.log("upload_document", object_type="document", object_id=document.pk)
+    return document
+
+
+def _supervisor_of(user: User) -> list[User]:
+    lines = SupervisionLine.objects.filter(
+        active=True, supervisee__user=user, supervisee__active=True, supervisor__active=True
+    ).select_related("supervisor__user")
+    return [line.supervisor.user for line in lines]
+
+
+@transaction.atomic
+def break_glass(*, user: User, case: Case, reason: str) -> BreakGlassGrant:
+    """Emergency access for someone who cannot otherwise see the case: time-limited,
+    logged, and told to the case lead and to the user's supervisor."""
+    basis = case_basis(user, case)
+    decision = decide(basis, Action.BREAK_GLASS)
+    if not decision:
+        audit.record(
+            user=user,
+            action=Action.BREAK_GLASS,
+            object_type="case",
+            object_id=case.pk,
+            case_id=case.pk,
+            allowed=False,
+            rule=decision.rule,
+            agency=basis.acting_agency_id,
+        )
+        raise PermissionDenied(decision.rule)
+    if len(reason.strip()) < 10:
+        raise ValidationError({"reason": "Give the emergency in a sentence (at least 10 characters)."})
+    grant = BreakGlassGrant.objects.create(
+        case=case,
+        user=user,
+        agency_id=basis.acting_agency_id,
+        reason=reason.strip(),
+        expires_at=timezone.now() + timedelta(hours=settings.BREAK_GLASS_HOURS),
+    )
+    audit.record(
+        user=user,
+        action=Action.BREAK_GLASS,
+        object_type="case",
+        object_id=case.pk,
+        case_id=case.pk,
+        allowed=True,
+        rule=decision.rule,
+        agency=basis.acting_agency_id,
+    )
+    transaction.on_commit(lambda: _tell_about_break_glass(grant.pk))
+    return grant
+
+
+def _tell_about_break_glass(grant_id: UUID) -> None:
+    grant = BreakGlassGrant.objects.select_related("case__lead_worker", "user", "agency").get(pk=grant_id)
+    who = f"{grant.user.full_name} ({grant.agency.name if grant.agency else 'no agency'})"
+    until = timezone.localtime(grant.expires_at).strftime("%d %b %Y %H:%M")
+    send_mail(
+        subject=f"Break-glass access to case {grant.case.reference}",
+        message=(
+            f"{who} used break-glass access to case {grant.case.reference}, which you lead, until {until}.\n\n"
+            f"Their reason: {grant.reason}\n\nSee who accessed the case on its access log in Tandem."
+        ),
+        from_email=None,
+        recipient_list=[grant.case.lead_worker.email],
+    )
+    supervisors = [s.email for s in _supervisor_of(grant.user)]
+    if supervisors:
+        # The supervisor may not see the case: they are told who, which case and when, not why.
+        send_mail(
+            subject="Break-glass access by someone you supervise",
+            message=f"{who} used break-glass access to case {grant.case.reference} until {until}.",
+            from_email=None,
+            recipient_list=supervisors,
+        )
+
+
+@transaction.atomic
+def grant_access(*, access: CaseAccess, user: User, reason: str) -> None:
+    """An explicit, logged grant for one person to see this case (django-guardian, direct table)."""
+    check(access, Action.GRANT_ACCESS)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why this person needs to see the case."})
+    assign_perm(f"cases.{VIEW_CASE_PERMISSION}", user, access.case)
+    access.log("grant_access", object_type="user", object_id=user.pk)
+
+
+@transaction.atomic
+def request_closure(*, access: CaseAccess, reason: str) -> ClosureRequest:
+    """The lead worker asks to close the case; a supervisor must approve."""
+    check(access, Action.CLOSE_CASE)
+    if access.case.status == CaseStatus.CLOSED:
+        raise ValidationError("This case is already closed.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Give the reason for closing."})
+    if ClosureRequest.objects.filter(case=access.case, state=ClosureRequest.State.PENDING).exists():
+        raise ValidationError("A closure request is already waiting for approval.")
+    request = ClosureRequest.objects.create(case=access.case, requested_by=access.user, reason=reason.strip())
+    return request
+
+
+@transaction.atomic
+def decide_closure(*, access: CaseAccess, approve: bool, note: str = "") -> ClosureRequest:
+    """The lead worker's supervisor approves (the case closes today) or returns the request."""
+    check(access, Action.APPROVE_CLOSURE)
+    request = (
+        ClosureRequest.objects.select_for_update().filter(case=access.case, state=ClosureRequest.State.PENDING).first()
+    )
+    if request is None:
+        raise ValidationError("There is no closure request waiting.")
+    if not approve and not note.strip():
+        raise ValidationError({"note": "Say why the closure is returned."})
+    request.state = ClosureRequest.State.APPROVED if approve else ClosureRequest.State.REJECTED
+    request.decided_by = access.user
+    request.decided_at = timezone.now()
+    request.decision_note = note.strip()
+    request.save()
+    if approve:
+        case = Case.objects.select_for_update().get(pk=access.case.pk)
+        case.status = CaseStatus.CLOSED
+        case.closed_on = timezone.localdate()
+        case.closure_reason = request.reason
+        case.save(update_fields=["status", "closed_on", "closure_reason"])
+    return request

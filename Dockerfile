@@ -35,6 +35,9 @@ RUN SECRET_KEY=build-only-not-a-secret-collectstatic-0000000000000000 \
     REDIS_URL=redis://build.invalid:6379/0 \
     python manage.py collectstatic --no-input --verbosity 0
 
+# Case documents: a named volume mounted here starts with this directory's owner.
+RUN mkdir -p /app/media && chown tandem:tandem /app/media
+
 USER tandem
 
 EXPOSE 8000

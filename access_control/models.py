@@ -16,6 +16,9 @@ class CaseUserObjectPermission(UserObjectPermissionBase):
     """django-guardian's direct foreign-key table for explicit grants on a case."""
 
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="user_grants")
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    granted_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300, blank=True)
 
     class Meta(UserObjectPermissionBase.Meta):
         indexes = [models.Index(fields=["user", "content_object"])]

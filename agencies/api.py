@@ -6,7 +6,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -16,18 +15,8 @@ from rest_framework.views import APIView
 
 from access_control.policy import active_memberships, get_administered_agency, get_agency_membership
 from agencies import queries, services
-from agencies.models import Membership, Role, User
-
-
-def _user(request: Request) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _as_drf_error(error: DjangoValidationError) -> ValidationError:
-    if hasattr(error, "error_dict"):
-        return ValidationError(error.message_dict)
-    return ValidationError({"non_field_errors": error.messages})
+from agencies.models import Membership, Role
+from config.api_errors import as_drf_error, request_user
 
 
 class ObtainTokenApi(ObtainAuthToken):
@@ -61,7 +50,7 @@ class MyMembershipsApi(ListAPIView[Membership]):
     serializer_class = MyMembershipSerializer
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        return active_memberships(_user(self.request)).order_by("agency__name")
+        return active_memberships(request_user(self.request)).order_by("agency__name")
 
 
 class MemberListApi(APIView):
@@ -77,7 +66,7 @@ class MemberListApi(APIView):
 
     @extend_schema(parameters=[FilterSerializer], responses=MemberSerializer(many=True))
     def get(self, request: Request, agency_id: int) -> Response:
-        user = _user(request)
+        user = request_user(request)
         agency = get_administered_agency(user, agency_id)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
@@ -88,14 +77,14 @@ class MemberListApi(APIView):
 
     @extend_schema(request=InputSerializer, responses={201: MemberSerializer})
     def post(self, request: Request, agency_id: int) -> Response:
-        user = _user(request)
+        user = request_user(request)
         agency = get_administered_agency(user, agency_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             membership = services.invite_member(by=user, agency=agency, **data.validated_data)
         except DjangoValidationError as error:
-            raise _as_drf_error(error) from error
+            raise as_drf_error(error) from error
         return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
@@ -105,13 +94,13 @@ class MemberDetailApi(APIView):
 
     @extend_schema(responses=MemberSerializer)
     def get(self, request: Request, agency_id: int, membership_id: int) -> Response:
-        user = _user(request)
+        user = request_user(request)
         agency = get_administered_agency(user, agency_id)
         return Response(MemberSerializer(get_agency_membership(user, agency, membership_id)).data)
 
     @extend_schema(request=InputSerializer, responses=MemberSerializer)
     def patch(self, request: Request, agency_id: int, membership_id: int) -> Response:
-        user = _user(request)
+        user = request_user(request)
         agency = get_administered_agency(user, agency_id)
         membership = get_agency_membership(user, agency, membership_id)
         data = self.InputSerializer(data=request.data)
@@ -119,18 +108,18 @@ class MemberDetailApi(APIView):
         try:
             membership = services.change_role(by=user, membership=membership, role=data.validated_data["role"])
         except DjangoValidationError as error:
-            raise _as_drf_error(error) from error
+            raise as_drf_error(error) from error
         return Response(MemberSerializer(membership).data)
 
 
 class MemberDeactivateApi(APIView):
     @extend_schema(request=None, responses=MemberSerializer)
     def post(self, request: Request, agency_id: int, membership_id: int) -> Response:
-        user = _user(request)
+        user = request_user(request)
         agency = get_administered_agency(user, agency_id)
         membership = get_agency_membership(user, agency, membership_id)
         try:
             membership = services.deactivate_membership(by=user, membership=membership)
         except DjangoValidationError as error:
-            raise _as_drf_error(error) from error
+            raise as_drf_error(error) from error
         return Response(MemberSerializer(membership).data)

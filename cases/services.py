@@ -3,9 +3,10 @@ an API call and a task get the same answer), runs in one transaction, and is log
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import functools
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from uuid import UUID
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
 from access_control import audit
-from access_control.models import BreakGlassGrant
+from access_control.models import BreakGlassGrant, CaseUserObjectPermission
 from access_control.policy import (
     VIEW_CASE_PERMISSION,
     Action,
@@ -41,6 +42,28 @@ from cases.models import (
     Visibility,
 )
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def checked(action: Action) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Ask the policy about ``action`` first (a refusal is logged and committed on its own,
+    never rolled back with the work), then run the service in one transaction."""
+
+    def wrap(service: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(service)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            access = kwargs["access"]
+            assert isinstance(access, CaseAccess)
+            check(access, action)
+            with transaction.atomic():
+                return service(*args, **kwargs)
+
+        return run
+
+    return wrap
+
+
 # Agencies whose information stays with them unless shared on a recorded legal basis.
 RESTRICTED_AGENCY_KINDS = (AgencyKind.HEALTH, AgencyKind.POLICE)
 ROLES_THAT_OPEN_CASES = (Role.PRACTITIONER, Role.SUPERVISOR, Role.INTAKE)
@@ -53,15 +76,6 @@ def _next_reference() -> str:
     return f"TDM-{timezone.localdate().year}-{number:06d}"
 
 
-@dataclass
-class ChildDetails:
-    given_names: str
-    family_name: str
-    date_of_birth: date | None = None
-    fields: dict[str, Any] = field(default_factory=dict)
-
-
-@transaction.atomic
 def open_case(
     *,
     by: User,
@@ -76,9 +90,32 @@ def open_case(
     ``by`` becomes the lead worker and the first member of the team."""
     membership = active_memberships(by).filter(agency=agency, role__in=ROLES_THAT_OPEN_CASES).first()
     if membership is None:
+        audit.record(
+            user=by,
+            action="open_case",
+            object_type="case",
+            allowed=False,
+            rule="only practitioners, intake workers and supervisors open cases",
+            agency=agency,
+        )
         raise PermissionDenied("Only practitioners, intake workers and supervisors of an agency open its cases.")
     if not children:
         raise ValidationError({"children": "A case needs at least one child."})
+    with transaction.atomic():
+        return _create_case(
+            by=by,
+            agency=agency,
+            children=children,
+            category=category,
+            risk_level=risk_level,
+            reason=reason,
+            status=status,
+        )
+
+
+def _create_case(
+    *, by: User, agency: Agency, children: list[Child], category: str, risk_level: str, reason: str, status: str
+) -> Case:
     case = Case(
         reference=_next_reference(),
         category=category,
@@ -110,10 +147,9 @@ def open_case(
     return case
 
 
-@transaction.atomic
+@checked(Action.EDIT_CASE)
 def update_case(*, access: CaseAccess, status: str, risk_level: str, category: str) -> Case:
     """Change a case's status, risk level or category. Closing goes through a closure request."""
-    check(access, Action.EDIT_CASE)
     case = Case.objects.select_for_update().get(pk=access.case.pk)
     if case.status == CaseStatus.CLOSED:
         raise ValidationError("This case is closed.")
@@ -132,10 +168,9 @@ def _require_membership(user: User, agency: Agency) -> Membership:
     return membership
 
 
-@transaction.atomic
+@checked(Action.MANAGE_TEAM)
 def add_team_member(*, access: CaseAccess, user: User, agency: Agency, role: str, reason: str) -> CaseTeamMember:
     """Put someone on the case team for one of their agencies, with a reason."""
-    check(access, Action.MANAGE_TEAM)
     _require_membership(user, agency)
     if role == TeamRole.LEAD:
         raise ValidationError({"role": "A case has one lead worker; reassign the lead instead."})
@@ -152,10 +187,9 @@ def add_team_member(*, access: CaseAccess, user: User, agency: Agency, role: str
     return member
 
 
-@transaction.atomic
+@checked(Action.MANAGE_TEAM)
 def remove_team_member(*, access: CaseAccess, member: CaseTeamMember, reason: str) -> CaseTeamMember:
     """Take someone off the team. Their access ends on their next request; the row is kept."""
-    check(access, Action.MANAGE_TEAM)
     member = CaseTeamMember.objects.select_for_update().get(pk=member.pk, case=access.case)
     if not member.active:
         return member
@@ -200,7 +234,7 @@ def _author_agency(access: CaseAccess) -> Agency:
     return Agency.objects.get(pk=agency_id)
 
 
-@transaction.atomic
+@checked(Action.ADD_ENTRY)
 def add_entry(
     *,
     access: CaseAccess,
@@ -215,7 +249,6 @@ def add_entry(
     named_viewers: list[User] | None = None,
 ) -> ChronologyEntry:
     """Record an event on the chronology, for the author's agency, with who may see it."""
-    check(access, Action.ADD_ENTRY)
     agency = _author_agency(access)
     named = list(named_viewers or [])
     _check_sharing(access=access, agency=agency, visibility=visibility, legal_basis=legal_basis, named=named)
@@ -241,22 +274,30 @@ def add_entry(
     return entry
 
 
-@transaction.atomic
 def correct_entry(*, access: CaseAccess, entry: ChronologyEntry, reason: str, **changes: Any) -> ChronologyEntry:
     """Correct an entry by writing a new version; the old one is kept, marked superseded.
-    Only the author corrects their own entry."""
-    old = ChronologyEntry.objects.select_for_update().get(pk=entry.pk, case=access.case)
-    if old.author_id != access.user.pk:
+    Only the author corrects their own entry, and only while they may still add to the record."""
+    check(access, Action.CORRECT_ENTRY)
+    if entry.author_id != access.user.pk or entry.case_id != access.case.pk:
         audit.record(
             user=access.user,
             action="correct_entry",
             object_type="chronologyentry",
-            object_id=old.pk,
-            case_id=old.case_id,
+            object_id=entry.pk,
+            case_id=entry.case_id,
             allowed=False,
             rule="only the author corrects an entry",
+            agency=access.basis.acting_agency_id,
         )
         raise PermissionDenied("Only the author corrects an entry.")
+    with transaction.atomic():
+        return _write_correction(access=access, entry=entry, reason=reason, changes=changes)
+
+
+def _write_correction(
+    *, access: CaseAccess, entry: ChronologyEntry, reason: str, changes: dict[str, Any]
+) -> ChronologyEntry:
+    old = ChronologyEntry.objects.select_for_update().get(pk=entry.pk, case=access.case, author=access.user)
     if not old.is_current:
         raise ValidationError("This version has already been corrected; correct the latest version.")
     if not reason.strip():
@@ -275,6 +316,10 @@ def correct_entry(*, access: CaseAccess, entry: ChronologyEntry, reason: str, **
             "legal_basis_note",
         )
     }
+    if values["event_date"] > timezone.localdate():
+        raise ValidationError({"event_date": "The event date cannot be in the future."})
+    if values["visibility"] == Visibility.AGENCY:
+        values["legal_basis"] = ""
     agency = old.author_agency
     _check_sharing(
         access=access, agency=agency, visibility=values["visibility"], legal_basis=values["legal_basis"], named=named
@@ -324,7 +369,7 @@ def _check_file(upload: UploadedFile) -> str:
     return content_type
 
 
-@transaction.atomic
+@checked(Action.UPLOAD_DOCUMENT)
 def upload_document(
     *,
     access: CaseAccess,
@@ -332,11 +377,11 @@ def upload_document(
     title: str,
     visibility: str = Visibility.TEAM,
     legal_basis: str = "",
+    legal_basis_note: str = "",
     named_viewers: list[User] | None = None,
     entry: ChronologyEntry | None = None,
 ) -> Document:
     """Attach a document to the case (or one of its entries), stored outside static files."""
-    check(access, Action.UPLOAD_DOCUMENT)
     agency = _author_agency(access)
     named = list(named_viewers or [])
     _check_sharing(access=access, agency=agency, visibility=visibility, legal_basis=legal_basis, named=named)
@@ -350,6 +395,7 @@ def upload_document(
         author_agency=agency,
         visibility=visibility,
         legal_basis=legal_basis if visibility != Visibility.AGENCY else "",
+        legal_basis_note=legal_basis_note.strip(),
         title=title.strip(),
         original_name=(upload.name or "document")[-200:],
         content_type=content_type,
@@ -357,9 +403,14 @@ def upload_document(
     )
     # A stored name says nothing about the child: a random id and the type's extension.
     document.file.save(f"{document.pk}{settings.DOCUMENT_CONTENT_TYPES[content_type]}", upload, save=False)
-    document.full_clean()
-    document.save()
-    document.named_viewers.set(named)
+    try:
+        document.full_clean()
+        document.save()
+        document.named_viewers.set(named)
+    except Exception:
+        # The transaction rolls the row back; the stored file must go with it.
+        document.file.delete(save=False)
+        raise
     access.log("upload_document", object_type="document", object_id=document.pk)
     return document
 
@@ -371,7 +422,6 @@ def _supervisor_of(user: User) -> list[User]:
     return [line.supervisor.user for line in lines]
 
 
-@transaction.atomic
 def break_glass(*, user: User, case: Case, reason: str) -> BreakGlassGrant:
     """Emergency access for someone who cannot otherwise see the case: time-limited,
     logged, and told to the case lead and to the user's supervisor."""
@@ -391,24 +441,25 @@ def break_glass(*, user: User, case: Case, reason: str) -> BreakGlassGrant:
         raise PermissionDenied(decision.rule)
     if len(reason.strip()) < 10:
         raise ValidationError({"reason": "Give the emergency in a sentence (at least 10 characters)."})
-    grant = BreakGlassGrant.objects.create(
-        case=case,
-        user=user,
-        agency_id=basis.acting_agency_id,
-        reason=reason.strip(),
-        expires_at=timezone.now() + timedelta(hours=settings.BREAK_GLASS_HOURS),
-    )
-    audit.record(
-        user=user,
-        action=Action.BREAK_GLASS,
-        object_type="case",
-        object_id=case.pk,
-        case_id=case.pk,
-        allowed=True,
-        rule=decision.rule,
-        agency=basis.acting_agency_id,
-    )
-    transaction.on_commit(lambda: _tell_about_break_glass(grant.pk))
+    with transaction.atomic():
+        grant = BreakGlassGrant.objects.create(
+            case=case,
+            user=user,
+            agency_id=basis.acting_agency_id,
+            reason=reason.strip(),
+            expires_at=timezone.now() + timedelta(hours=settings.BREAK_GLASS_HOURS),
+        )
+        audit.record(
+            user=user,
+            action=Action.BREAK_GLASS,
+            object_type="case",
+            object_id=case.pk,
+            case_id=case.pk,
+            allowed=True,
+            rule=decision.rule,
+            agency=basis.acting_agency_id,
+        )
+        transaction.on_commit(lambda: _tell_about_break_glass(grant.pk))
     return grant
 
 
@@ -436,20 +487,21 @@ def _tell_about_break_glass(grant_id: UUID) -> None:
         )
 
 
-@transaction.atomic
+@checked(Action.GRANT_ACCESS)
 def grant_access(*, access: CaseAccess, user: User, reason: str) -> None:
     """An explicit, logged grant for one person to see this case (django-guardian, direct table)."""
-    check(access, Action.GRANT_ACCESS)
     if not reason.strip():
         raise ValidationError({"reason": "Say why this person needs to see the case."})
     assign_perm(f"cases.{VIEW_CASE_PERMISSION}", user, access.case)
+    CaseUserObjectPermission.objects.filter(user=user, content_object=access.case).update(
+        granted_by=access.user, reason=reason.strip()[:300]
+    )
     access.log("grant_access", object_type="user", object_id=user.pk)
 
 
-@transaction.atomic
+@checked(Action.CLOSE_CASE)
 def request_closure(*, access: CaseAccess, reason: str) -> ClosureRequest:
     """The lead worker asks to close the case; a supervisor must approve."""
-    check(access, Action.CLOSE_CASE)
     if access.case.status == CaseStatus.CLOSED:
         raise ValidationError("This case is already closed.")
     if not reason.strip():
@@ -460,10 +512,9 @@ def request_closure(*, access: CaseAccess, reason: str) -> ClosureRequest:
     return request
 
 
-@transaction.atomic
+@checked(Action.APPROVE_CLOSURE)
 def decide_closure(*, access: CaseAccess, approve: bool, note: str = "") -> ClosureRequest:
     """The lead worker's supervisor approves (the case closes today) or returns the request."""
-    check(access, Action.APPROVE_CLOSURE)
     request = (
         ClosureRequest.objects.select_for_update().filter(case=access.case, state=ClosureRequest.State.PENDING).first()
     )

@@ -252,6 +252,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 BREAK_GLASS_HOURS = int(env("BREAK_GLASS_HOURS", "4"))
 
+# --- deadlines ---------------------------------------------------------------------------
+
+# Close of business: a deadline "in N working days" falls due at this local time.
+WORKING_DAY_ENDS = env("WORKING_DAY_ENDS", "17:00")
+
 # --- static files, i18n ---------------------------------------------------------
 
 STATIC_URL = "static/"
@@ -300,6 +305,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "role" or "kind" with different choices: name each enum once.
+    "ENUM_NAME_OVERRIDES": {
+        "AgencyKindEnum": "agencies.models.AgencyKind",
+        "AgencyRoleEnum": "agencies.models.Role",
+        "TeamRoleEnum": "cases.models.TeamRole",
+        "EntryKindEnum": "cases.models.EntryKind",
+    },
 }
 
 # --- logging: no personal data, request-level facts only ---------------------------

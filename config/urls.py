@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from agencies import urls as agency_urls
 from agencies import views as agency_views
+from cases import urls as case_urls
 from config.health import healthz
 
 urlpatterns = [
@@ -27,7 +28,9 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("agencies/", include("agencies.urls")),
+    path("cases/", include("cases.urls")),
     path("api/v1/", include(agency_urls.api_urlpatterns)),
+    path("api/v1/", include(case_urls.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI (served from drf-spectacular-sidecar, never a CDN) sets inline styles
     # as it renders; this page alone lets styles, not scripts, be inline.

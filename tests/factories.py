@@ -15,6 +15,7 @@ from cases.models import (
     Child,
     ChronologyEntry,
     ConcernCategory,
+    Document,
     EntryKind,
     RiskLevel,
     Sex,
@@ -129,4 +130,28 @@ class EntryFactory(DjangoModelFactory[ChronologyEntry]):
     kind = EntryKind.VISIT
     summary = "Home visit"
     detail = factory.Faker("paragraph")
+    visibility = Visibility.TEAM
+
+
+def supervise(supervisee: Membership) -> Membership:
+    """A new supervisor in the supervisee's agency, with an active supervision line to them."""
+    supervisor = MembershipFactory.create(agency=supervisee.agency, role=Role.SUPERVISOR)
+    SupervisionLineFactory.create(supervisor=supervisor, supervisee=supervisee)
+    return supervisor
+
+
+class DocumentFactory(DjangoModelFactory[Document]):
+    """A small PDF on the case, by its lead worker, stored under MEDIA_ROOT."""
+
+    class Meta:
+        model = Document
+
+    case = factory.SubFactory(CaseFactory)
+    author = factory.LazyAttribute(lambda d: d.case.lead_worker)
+    author_agency = factory.LazyAttribute(lambda d: d.case.lead_agency)
+    title = "Strategy discussion notes"
+    file = factory.django.FileField(filename="notes.pdf", data=b"%PDF-1.4 synthetic test document\n%%EOF\n")
+    original_name = "notes.pdf"
+    content_type = "application/pdf"
+    size = factory.LazyAttribute(lambda d: d.file.size)
     visibility = Visibility.TEAM

@@ -4,22 +4,32 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agencies import demo
+from cases import demo as case_demo
 
 
 class Command(BaseCommand):
-    help = "Load synthetic demo data (Faker): agencies, staff in every role, supervision lines. Never in production."
+    help = (
+        "Load synthetic demo data (Faker): agencies, staff in every role, supervision lines, then cases with "
+        "families, teams and chronologies. Never in production."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--if-empty", action="store_true", help="Do nothing when demo data is already loaded.")
+        parser.add_argument("--if-empty", action="store_true", help="Load only what is not there yet.")
 
     def handle(self, *args: Any, if_empty: bool, **options: Any) -> None:
         if not settings.DEMO_PASSWORD_ALLOWED:
             raise CommandError("Demo data is never loaded in production.")
+        people = 0
         if demo.demo_people_exist():
-            if if_empty:
-                return
-            raise CommandError("Demo data is already loaded.")
-        people = demo.seed_people()
-        self.stdout.write(
-            self.style.SUCCESS(f"Demo data loaded: {people} people in {len(demo.DEMO_AGENCIES)} agencies.")
-        )
+            if not if_empty:
+                raise CommandError("Demo data is already loaded.")
+        else:
+            people = demo.seed_people()
+        # Cases come after people, and only into a database that has none.
+        cases = 0 if case_demo.demo_cases_exist() else case_demo.seed_cases()
+        if people or cases:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo data loaded: {people} people in {len(demo.DEMO_AGENCIES)} agencies, {cases} cases."
+                )
+            )

@@ -1,0 +1,525 @@
+"""The case record pages. Thin: parse, call one policy door, query or service, render.
+
+Case data is reached only through ``access_control.policy`` (the doors, which answer 404
+when the user may not see a thing and log every decision) and ``cases.queries``.
+No child's name ever goes into a URL: the name search is a POST kept in the session.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods
+
+from access_control import audit, policy
+from access_control.policy import Action, CaseAccess
+from agencies.models import Agency, User
+from cases import queries, services
+from cases.forms import (
+    UNKNOWN_REFERENCE,
+    CaseEditForm,
+    CaseFilterForm,
+    CaseSearchForm,
+    ChronologyFilterForm,
+    ClosureDecisionForm,
+    DocumentForm,
+    EmergencyAccessForm,
+    EntryCorrectionForm,
+    EntryForm,
+    OpenCaseForm,
+    ReasonForm,
+    TeamMemberForm,
+)
+from cases.models import CaseStatus, Child, Visibility
+
+CASES_PER_PAGE = 25
+ACCESS_LOG_ROWS_PER_PAGE = 50
+SEARCH_SESSION_KEY = "case_search"
+
+# What a case page offers, by the action the policy must allow.
+CASE_LINKS = {
+    "edit": Action.EDIT_CASE,
+    "add_entry": Action.ADD_ENTRY,
+    "upload": Action.UPLOAD_DOCUMENT,
+    "manage_team": Action.MANAGE_TEAM,
+    "access_log": Action.VIEW_ACCESS_LOG,
+    "close": Action.CLOSE_CASE,
+    "decide_closure": Action.APPROVE_CLOSURE,
+}
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _require(access: CaseAccess, action: Action) -> None:
+    """Answer 403 (and log the refusal) unless the user may do ``action``. When they may,
+    nothing is logged here: the service logs the action when it runs."""
+    if not access.can(action):
+        policy.check(access, action)
+
+
+def _case_for(user: User, case_id: UUID, action: Action) -> CaseAccess:
+    """The case for a page that does ``action``: 404 when the user cannot see it, 403 when
+    they can see it but may not do this. Opening the page is logged as viewing the case."""
+    access = policy.get_case(user, case_id)
+    _require(access, action)
+    return access
+
+
+def _case_links(access: CaseAccess, *, pending_closure: bool) -> dict[str, bool]:
+    """Which actions to offer on the case page: what the policy allows and the case's state admits."""
+    may = {name: access.can(action).allowed for name, action in CASE_LINKS.items()}
+    if access.case.status == CaseStatus.CLOSED:
+        may["edit"] = may["close"] = False
+    may["close"] = may["close"] and not pending_closure
+    may["decide_closure"] = may["decide_closure"] and pending_closure
+    return may
+
+
+def _acting_agency(access: CaseAccess) -> Agency | None:
+    """The agency the user records for on this case (what the services use as author agency)."""
+    agency_id = access.basis.acting_agency_id
+    if agency_id is None:
+        return None
+    membership = policy.active_memberships(access.user).filter(agency_id=agency_id).first()
+    return membership.agency if membership else None
+
+
+def _refused(refusal: PermissionDenied) -> str:
+    reason = str(refusal) or "the policy does not allow it"
+    return f"Emergency access was refused: {reason}."
+
+
+# --- my cases ------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    filters = CaseFilterForm(request.GET)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    # Only filter codes travel in the URL; the child's name stays in the session.
+    query = urlencode({k: v for k, v in criteria.items() if v})
+    if request.method == "POST":
+        search = CaseSearchForm(request.POST)
+        name = search.cleaned_data["child_name"].strip() if search.is_valid() else ""
+        if request.POST.get("action") == "clear" or not name:
+            request.session.pop(SEARCH_SESSION_KEY, None)
+        else:
+            request.session[SEARCH_SESSION_KEY] = name
+        return redirect(f"{reverse('cases:list')}?{query}" if query else reverse("cases:list"))
+    child_name = request.session.get(SEARCH_SESSION_KEY, "")
+    cases = queries.my_cases(
+        user=user,
+        status=criteria.get("status", ""),
+        risk_level=criteria.get("risk_level", ""),
+        child_name=child_name,
+    )
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    audit.record(user=user, action=Action.LIST, object_type="case", allowed=True, rule="need-to-know filter")
+    can_open = policy.active_memberships(user).filter(role__in=services.ROLES_THAT_OPEN_CASES).exists()
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "page": page,
+            "filters": filters,
+            "query": query,
+            "search": CaseSearchForm(initial={"child_name": child_name}),
+            "child_name": child_name,
+            "filtered": bool(query or child_name),
+            "can_open": can_open,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_open(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    memberships = policy.active_memberships(user).filter(role__in=services.ROLES_THAT_OPEN_CASES)
+    agencies = [m.agency for m in memberships.order_by("agency__name")]
+    if not agencies:
+        raise PermissionDenied("Only practitioners, intake workers and supervisors of an agency open its cases.")
+    form = OpenCaseForm(request.POST or None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        child = Child(
+            given_names=data["given_names"],
+            family_name=data["family_name"],
+            date_of_birth=data["date_of_birth"],
+            date_of_birth_estimated=data["date_of_birth_estimated"],
+            sex=data["sex"],
+        )
+        try:
+            case = services.open_case(
+                by=user,
+                agency=data["agency"],
+                children=[child],
+                category=data["category"],
+                risk_level=data["risk_level"],
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Case {case.reference} opened. You are its lead worker.")
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/case_open.html", {"form": form, "agencies": agencies})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def emergency_access(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = EmergencyAccessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # An unknown reference is logged by the policy as a refused attempt.
+        case = policy.case_for_break_glass(user, form.cleaned_data["reference"])
+        if case is None:
+            form.add_error("reference", UNKNOWN_REFERENCE)
+        else:
+            try:
+                grant = services.break_glass(user=user, case=case, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_service_errors(error)
+            except PermissionDenied as refusal:
+                form.add_error(None, _refused(refusal))
+            else:
+                until = timezone.localtime(grant.expires_at)
+                messages.success(request, f"Emergency access granted until {until:%H:%M on %d %b %Y}.")
+                return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/emergency_access.html", {"form": form, "hours": settings.BREAK_GLASS_HOURS})
+
+
+# --- one case ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    user = _user(request)
+    access = policy.get_case(user, case_id)
+    children = list(queries.case_children(access))
+    for child in children:
+        access.log("view_child", object_type="child", object_id=child.pk)
+    agencies = list(
+        queries.chronology(access)
+        .order_by("author_agency__name")
+        .values_list("author_agency_id", "author_agency__name")
+        .distinct()
+    )
+    filters = ChronologyFilterForm(request.GET, agencies=agencies)
+    criteria = filters.cleaned_data if filters.is_valid() else {}
+    entries = list(queries.chronology(access, agency_id=criteria.get("agency"), kind=criteria.get("kind", "")))
+    access.log("list_entries", object_type="chronologyentry")
+    documents = list(queries.case_documents(access))
+    access.log("list_documents", object_type="document")
+    pending_closure = queries.pending_closure(access)
+    return render(
+        request,
+        "cases/case_detail.html",
+        {
+            "access": access,
+            "case": access.case,
+            "children": children,
+            "team": list(queries.case_team(access)),
+            "entries": entries,
+            "entries_filtered": bool(criteria.get("agency") or criteria.get("kind")),
+            "filters": filters,
+            "documents": documents,
+            "pending_closure": pending_closure,
+            "may": _case_links(access, pending_closure=pending_closure is not None),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_edit(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    user = _user(request)
+    access = _case_for(user, case_id, Action.EDIT_CASE)
+    case = access.case
+    form = CaseEditForm(
+        request.POST or None, initial={"status": case.status, "risk_level": case.risk_level, "category": case.category}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_case(access=access, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Case details saved.")
+            return redirect("cases:detail", case_id=case.pk)
+    return render(request, "cases/case_edit.html", {"access": access, "case": case, "form": form})
+
+
+# --- the chronology -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    user = _user(request)
+    access = _case_for(user, case_id, Action.ADD_ENTRY)
+    agency = _acting_agency(access)
+    form = EntryForm(request.POST or None, team=list(queries.case_team(access)), agency=agency, me=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_entry(access=access, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Entry added to the chronology.")
+            return redirect("cases:detail", case_id=access.case.pk)
+    return render(
+        request, "cases/entry_form.html", {"access": access, "case": access.case, "form": form, "agency": agency}
+    )
+
+
+@login_required
+@require_GET
+def entry_detail(request: HttpRequest, entry_id: UUID) -> HttpResponse:
+    user = _user(request)
+    access, entry = policy.get_entry(user, entry_id)
+    named = list(entry.named_viewers.all()) if entry.visibility == Visibility.NAMED else []
+    return render(
+        request,
+        "cases/entry_detail.html",
+        {
+            "access": access,
+            "case": access.case,
+            "entry": entry,
+            "entry_rule": policy.decide_item(user, access.basis, entry).rule,
+            "named": named,
+            "versions": queries.entry_versions(access, entry),
+            "may_correct": entry.author_id == user.pk and entry.is_current,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_correct(request: HttpRequest, entry_id: UUID) -> HttpResponse:
+    user = _user(request)
+    access, entry = policy.get_entry(user, entry_id)
+    if entry.author_id != user.pk:
+        audit.record(
+            user=user,
+            action=Action.CORRECT_ENTRY,
+            object_type="chronologyentry",
+            object_id=entry.pk,
+            case_id=entry.case_id,
+            allowed=False,
+            rule="only the author corrects an entry",
+            agency=access.basis.acting_agency_id,
+        )
+        raise PermissionDenied("Only the author corrects an entry.")
+    if not entry.is_current:
+        messages.info(request, "This version has already been corrected. Correct the latest version instead.")
+        return redirect("cases:entry_detail", entry_id=entry.pk)
+    form = EntryCorrectionForm(
+        request.POST or None,
+        initial=EntryCorrectionForm.initial_from(entry),
+        team=list(queries.case_team(access)),
+        agency=entry.author_agency,
+        me=user,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            corrected = services.correct_entry(
+                access=access, entry=entry, reason=form.cleaned_data["correction_reason"], **form.changes()
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Entry corrected. The earlier version is kept on the record.")
+            return redirect("cases:entry_detail", entry_id=corrected.pk)
+    return render(
+        request,
+        "cases/entry_form.html",
+        {"access": access, "case": access.case, "form": form, "agency": entry.author_agency, "entry": entry},
+    )
+
+
+# --- documents ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def document_upload(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    user = _user(request)
+    access = _case_for(user, case_id, Action.UPLOAD_DOCUMENT)
+    agency = _acting_agency(access)
+    form = DocumentForm(
+        request.POST or None, request.FILES or None, team=list(queries.case_team(access)), agency=agency, me=user
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            document = services.upload_document(
+                access=access,
+                upload=data["file"],
+                title=data["title"],
+                visibility=data["visibility"],
+                legal_basis=data["legal_basis"],
+                named_viewers=data["named_viewers"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"“{document.title}” uploaded.")
+            return redirect("cases:detail", case_id=access.case.pk)
+    return render(
+        request, "cases/document_upload.html", {"access": access, "case": access.case, "form": form, "agency": agency}
+    )
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, document_id: UUID) -> FileResponse:
+    user = _user(request)
+    _access, document = policy.get_document(user, document_id)
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- the team -----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    user = _user(request)
+    access = policy.get_case(user, case_id)
+    may_manage = access.can(Action.MANAGE_TEAM).allowed
+    form = TeamMemberForm(request.POST or None)
+    if request.method == "POST":
+        _require(access, Action.MANAGE_TEAM)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                member = services.add_team_member(
+                    access=access, user=data["user"], agency=data["agency"], role=data["role"], reason=data["reason"]
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(
+                    request, f"{member.user.full_name} joined the team as {member.get_role_display().lower()}."
+                )
+                return redirect("cases:team", case_id=access.case.pk)
+    return render(
+        request,
+        "cases/team.html",
+        {
+            "access": access,
+            "case": access.case,
+            "members": list(queries.case_team(access, include_removed=True)),
+            "form": form if may_manage else None,
+            "may_manage": may_manage,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_remove(request: HttpRequest, case_id: UUID, member_id: int) -> HttpResponse:
+    user = _user(request)
+    access = _case_for(user, case_id, Action.MANAGE_TEAM)
+    member = queries.case_team(access, include_removed=True).filter(pk=member_id).first()
+    if member is None:
+        raise Http404("No such team member")
+    if not member.active:
+        messages.info(request, f"{member.user.full_name} has already left the team.")
+        return redirect("cases:team", case_id=access.case.pk)
+    form = ReasonForm(request.POST or None, label="Why do they leave the team?")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.remove_team_member(access=access, member=member, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"{member.user.full_name} was removed from the team.")
+            return redirect("cases:team", case_id=access.case.pk)
+    return render(
+        request, "cases/team_remove.html", {"access": access, "case": access.case, "member": member, "form": form}
+    )
+
+
+# --- who looked --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def access_log(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    user = _user(request)
+    access = policy.get_case(user, case_id, Action.VIEW_ACCESS_LOG)
+    page = Paginator(queries.case_access_log(access), ACCESS_LOG_ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/access_log.html", {"access": access, "case": access.case, "page": page})
+
+
+# --- closing a case ------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def closure_request(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    user = _user(request)
+    access = _case_for(user, case_id, Action.CLOSE_CASE)
+    form = ReasonForm(request.POST or None, label="Why can the case close?")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_closure(access=access, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Closure requested. The lead worker's supervisor will decide.")
+            return redirect("cases:detail", case_id=access.case.pk)
+    return render(
+        request,
+        "cases/closure_request.html",
+        {"access": access, "case": access.case, "form": form, "pending_closure": queries.pending_closure(access)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def closure_decide(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    user = _user(request)
+    access = _case_for(user, case_id, Action.APPROVE_CLOSURE)
+    form = ClosureDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        approve = form.cleaned_data["decision"] == "approve"
+        try:
+            services.decide_closure(access=access, approve=approve, note=form.cleaned_data["note"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Closure approved: the case is closed." if approve else "Closure returned.")
+            return redirect("cases:detail", case_id=access.case.pk)
+    return render(
+        request,
+        "cases/closure_decide.html",
+        {"access": access, "case": access.case, "form": form, "pending_closure": queries.pending_closure(access)},
+    )

@@ -1,0 +1,175 @@
+"""The access log is append-only at the database, tamper-evident, free of the child's
+personal data, and stays one linear chain under concurrent writers."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import ProgrammingError, connection, transaction
+from django.http import Http404
+from django.utils import timezone
+
+from access_control import audit, policy
+from access_control.models import AccessLogEntry
+from cases import services
+from tests.factories import CaseFactory, ChildFactory, EntryFactory, MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+APPEND_ONLY_TRIGGER = "access_log_append_only"
+
+
+def _write_rows(count: int) -> list[AccessLogEntry]:
+    return [
+        audit.record(user=None, action="view_case", object_type="case", object_id=n, allowed=True, rule="test")
+        for n in range(count)
+    ]
+
+
+def _tamper(sql: str, params: list[int | str]) -> None:
+    """Change the log behind the trigger's back, as someone with the table owner's rights could."""
+    with connection.cursor() as cursor:
+        # Run the deferred foreign-key checks of this test's inserts first: PostgreSQL will not
+        # alter a table with trigger events still pending.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE access_control_accesslogentry DISABLE TRIGGER {APPEND_ONLY_TRIGGER}")
+        cursor.execute(sql, params)
+        cursor.execute(f"ALTER TABLE access_control_accesslogentry ENABLE TRIGGER {APPEND_ONLY_TRIGGER}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+# --- append-only at the database ------------------------------------------------------
+
+
+def test_orm_update_is_refused_by_the_database():
+    row = _write_rows(1)[0]
+    with pytest.raises(ProgrammingError, match="append-only: UPDATE refused"), transaction.atomic():
+        AccessLogEntry.objects.filter(pk=row.pk).update(rule="nothing to see")
+    row.refresh_from_db()
+    assert row.rule == "test"
+
+
+def test_orm_delete_is_refused_by_the_database():
+    row = _write_rows(1)[0]
+    with pytest.raises(ProgrammingError, match="append-only: DELETE refused"), transaction.atomic():
+        AccessLogEntry.objects.filter(pk=row.pk).delete()
+    with pytest.raises(ProgrammingError, match="append-only: DELETE refused"), transaction.atomic():
+        row.delete()
+    assert AccessLogEntry.objects.filter(pk=row.pk).exists()
+
+
+def test_raw_sql_update_and_delete_are_refused_by_the_database():
+    row = _write_rows(1)[0]
+    with connection.cursor() as cursor:
+        with pytest.raises(ProgrammingError, match="append-only: UPDATE refused"), transaction.atomic():
+            cursor.execute("UPDATE access_control_accesslogentry SET outcome = 'denied' WHERE id = %s", [row.pk])
+        with pytest.raises(ProgrammingError, match="append-only: DELETE refused"), transaction.atomic():
+            cursor.execute("DELETE FROM access_control_accesslogentry")
+    assert AccessLogEntry.objects.get(pk=row.pk).outcome == "allowed"
+
+
+# --- tamper evidence ------------------------------------------------------------------
+
+
+def test_each_row_carries_the_hash_of_the_row_before_it():
+    _write_rows(5)
+    rows = list(AccessLogEntry.objects.order_by("id"))
+    assert rows[0].prev_hash == audit.GENESIS_HASH
+    for before, after in itertools.pairwise(rows):
+        assert after.prev_hash == before.row_hash
+    assert all(audit.row_hash(row) == row.row_hash for row in rows)
+
+
+def test_verify_access_log_reports_an_intact_log():
+    _write_rows(4)
+    out = StringIO()
+    call_command("verify_access_log", stdout=out)
+    assert "Access log intact: 4 rows checked." in out.getvalue()
+
+
+def test_verify_access_log_names_a_changed_row():
+    rows = _write_rows(5)
+    _tamper("UPDATE access_control_accesslogentry SET rule = %s WHERE id = %s", ["supervisor", rows[2].pk])
+    with pytest.raises(CommandError, match=rf"Access log broken at row #{rows[2].pk}: .*changed"):
+        call_command("verify_access_log")
+
+
+def test_verify_access_log_names_the_row_after_a_removed_one():
+    rows = _write_rows(5)
+    _tamper("DELETE FROM access_control_accesslogentry WHERE id = %s", [rows[2].pk])
+    with pytest.raises(CommandError, match=rf"Access log broken at row #{rows[3].pk}: .*removed"):
+        call_command("verify_access_log")
+
+
+def test_trigger_is_back_on_after_tampering():
+    rows = _write_rows(2)
+    _tamper("UPDATE access_control_accesslogentry SET rule = %s WHERE id = %s", ["x", rows[0].pk])
+    with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic():
+        AccessLogEntry.objects.filter(pk=rows[1].pk).update(rule="y")
+
+
+# --- no personal data -----------------------------------------------------------------
+
+
+def test_log_holds_no_personal_data_of_the_child():
+    child = ChildFactory.create(given_names="Peregrine-Zephyrine", family_name="Quillfeather-Ashdown")
+    case = CaseFactory.create()
+    case.children.set([child])
+    entry = EntryFactory.create(case=case, summary="Peregrine-Zephyrine seen at home")
+    policy.get_case(case.lead_worker, case.pk)
+    policy.get_entry(case.lead_worker, entry.pk)
+    access = policy.get_case(case.lead_worker, case.pk, policy.Action.EDIT_CASE)
+    access.log("view_child", object_type="child", object_id=child.pk)
+    services.add_entry(
+        access=access, event_date=timezone.localdate(), kind="visit", summary="Peregrine-Zephyrine seen alone"
+    )
+    with pytest.raises(Http404):
+        policy.get_case(MembershipFactory.create().user, case.pk)
+
+    columns = [f.attname for f in AccessLogEntry._meta.concrete_fields]
+    rows = list(AccessLogEntry.objects.values_list(*columns))
+    assert len(rows) >= 6
+    text = " ".join(str(value) for row in rows for value in row).lower()
+    for fragment in ("peregrine", "zephyrine", "quillfeather", "ashdown", str(child.date_of_birth)):
+        assert fragment not in text
+
+
+# --- concurrent writers ---------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_the_chain_linear():
+    writers, per_writer = 4, 25
+    start = threading.Barrier(writers)
+    failures: list[BaseException] = []
+
+    def write(writer: int) -> None:
+        try:
+            start.wait()
+            for n in range(per_writer):
+                audit.record(
+                    user=None,
+                    action="view_case",
+                    object_type="case",
+                    object_id=f"{writer}-{n}",
+                    allowed=True,
+                    rule="concurrency test",
+                )
+        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert audit.verify_chain() == (writers * per_writer, None)
+    assert AccessLogEntry.objects.values("prev_hash").distinct().count() == writers * per_writer

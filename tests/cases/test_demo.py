@@ -1,0 +1,93 @@
+"""The demo data: enough cases to explore, every visibility, and for each demo sign-in some
+cases they can see and some they cannot. One seeding run checks it all (seeding is slow)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from access_control import policy
+from access_control.models import AccessLogEntry
+from agencies.demo import demo_signins
+from agencies.models import User
+from cases.models import (
+    Case,
+    CaseStatus,
+    Child,
+    ChronologyEntry,
+    ClosureRequest,
+    FamilyLink,
+    LegalBasis,
+    Visibility,
+    validate_nhs_number,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_loads_cases_every_demo_user_partly_sees(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "cases." in out.getvalue()
+
+    cases = Case.objects.all()
+    assert cases.count() >= 30
+    assert {c.lead_agency.name for c in cases.select_related("lead_agency")} == {"Northbridge Children's Services"}
+    practitioner = User.objects.get(email="practitioner@csc.demo.tandem.example")
+    assert cases.filter(lead_worker=practitioner).count() >= 3
+    assert len({c.status for c in cases}) == len(CaseStatus.values)
+    assert len({c.risk_level for c in cases}) == 3
+
+    entries = ChronologyEntry.objects.all()
+    assert set(entries.values_list("visibility", flat=True)) == set(Visibility.values)
+    assert entries.filter(supersedes__isnull=False).exists()
+    assert not entries.filter(author_agency__kind__in=["police", "health"], legal_basis="").exclude(
+        visibility=Visibility.AGENCY
+    )
+    assert entries.filter(visibility=Visibility.NAMED, named_viewers__isnull=False).exists()
+    assert entries.exclude(legal_basis="").filter(legal_basis__in=LegalBasis.values).exists()
+    today = timezone.localdate()
+    assert not entries.filter(event_date__gt=today).exists()
+    assert not entries.filter(event_date__lt=today - timedelta(days=549)).exists()
+    for case in cases:
+        assert 4 <= case.entries.filter(is_current=True).count() <= 10, case.reference
+
+    for child in Child.objects.all():
+        validate_nhs_number(child.nhs_number)
+    assert Child.objects.filter(aliases__isnull=False).exists()
+    assert Case.objects.filter(children__isnull=False).values("pk").distinct().count() == cases.count()
+    assert any(case.children.count() > 1 for case in cases)
+    assert FamilyLink.objects.filter(safe_to_contact=False).exclude(safe_to_contact_reason="").exists()
+    assert FamilyLink.objects.filter(parental_responsibility=True).exists()
+    assert ClosureRequest.objects.filter(state=ClosureRequest.State.PENDING).count() == 1
+
+    all_ids = set(cases.values_list("pk", flat=True))
+    signins = demo_signins()
+    assert len(signins) >= 10
+    for email, role, _agency in signins:
+        user = User.objects.get(email=email)
+        seen = set(policy.visible_cases(user).values_list("pk", flat=True))
+        if role == "Agency admin":
+            assert seen == set(), email
+        else:
+            assert seen, f"{email} sees no demo case"
+            assert seen != all_ids, f"{email} sees every demo case"
+
+    supervisor = User.objects.get(email="supervisor@csc.demo.tandem.example")
+    pending = ClosureRequest.objects.get(state=ClosureRequest.State.PENDING)
+    access = policy.get_case(supervisor, pending.case_id)
+    assert access.can(policy.Action.APPROVE_CLOSURE)
+
+    assert AccessLogEntry.objects.filter(action="create_entry").count() == entries.filter(supersedes=None).count()
+    out = StringIO()
+    call_command("verify_access_log", stdout=out)
+    assert "Access log intact" in out.getvalue()
+
+    # --if-empty leaves loaded demo data alone.
+    call_command("seed_demo", "--if-empty", stdout=StringIO())
+    assert Case.objects.count() == cases.count()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from access_control.policy import active_memberships
+from access_control.policy import FRONT_DOOR_ROLES, active_memberships
 from agencies.models import Role
 
 
@@ -16,4 +16,8 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     return {
         "nav_memberships": memberships,
         "nav_admin_agencies": [m.agency for m in memberships if m.role == Role.AGENCY_ADMIN],
+        # Staff work with children's records; agency admins manage people only.
+        "nav_staff": any(m.role != Role.AGENCY_ADMIN for m in memberships),
+        # The same rule as access_control.policy.front_door_agencies, from memberships already loaded.
+        "nav_front_door": any(m.agency.takes_referrals and m.role in FRONT_DOOR_ROLES for m in memberships),
     }

@@ -105,7 +105,13 @@ def seed_people(*, seed: int = 2026) -> int:
     fake.seed_instance(seed)
     created = 0
     for spec in DEMO_AGENCIES:
-        agency = Agency.objects.create(name=spec.name, kind=spec.kind, takes_referrals=spec.takes_referrals)
+        agency = Agency.objects.create(
+            name=spec.name,
+            kind=spec.kind,
+            takes_referrals=spec.takes_referrals,
+            # Ofcom's drama range: never a real number.
+            front_door_contact="MASH: 01632 960 100" if spec.takes_referrals else "",
+        )
         supervisors: list[Membership] = []
         supervised: list[Membership] = []
         memorable_taken: set[str] = set()

@@ -91,6 +91,12 @@ class Agency(models.Model):
     takes_referrals = models.BooleanField(
         default=False, help_text="Runs a front door that receives referrals about children."
     )
+    triage_signoff_required = models.BooleanField(
+        default=False, help_text="A supervisor signs off each triage decision before it takes effect."
+    )
+    front_door_contact = models.CharField(
+        max_length=200, blank=True, help_text="How other agencies reach the team (phone or shared inbox)."
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

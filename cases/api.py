@@ -87,7 +87,6 @@ def _named_team_members(access: CaseAccess, user_ids: Sequence[int]) -> list[Use
     return [team[user_id] for user_id in dict.fromkeys(user_ids)]
 
 
-@extend_schema_field({"type": "string", "description": f"One of: {', '.join(TeamRole.values)}."})
 class PersonRefSerializer(serializers.ModelSerializer[User]):
     class Meta:
         model = User

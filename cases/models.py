@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
 from agencies.models import Agency, User
@@ -57,7 +59,15 @@ class Child(models.Model):
 
     class Meta:
         verbose_name_plural = "children"
-        indexes = [models.Index(fields=["family_name", "given_names"]), models.Index(fields=["date_of_birth"])]
+        indexes = [
+            models.Index(fields=["family_name", "given_names"]),
+            models.Index(fields=["date_of_birth"]),
+            # "Is this child already known?" matches names by trigram similarity (pg_trgm).
+            GinIndex(name="child_given_names_trgm", fields=["given_names"], opclasses=["gin_trgm_ops"]),
+            GinIndex(name="child_family_name_trgm", fields=["family_name"], opclasses=["gin_trgm_ops"]),
+            # The same expression the matcher compares (referrals/matching.py).
+            models.Index(Replace("nhs_number", Value(" "), Value("")), name="child_nhs_number_digits"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -70,6 +80,9 @@ class Child(models.Model):
 class ChildAlias(models.Model):
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200)
+
+    class Meta:
+        indexes = [GinIndex(name="child_alias_name_trgm", fields=["name"], opclasses=["gin_trgm_ops"])]
 
     def __str__(self) -> str:
         return self.name
@@ -84,6 +97,10 @@ class ChildAddress(models.Model):
 
     class Meta:
         ordering = ["-moved_in"]
+        indexes = [
+            # The same expression the matcher compares (referrals/matching.py).
+            models.Index(Upper(Replace("postcode", Value(" "), Value(""))), name="child_address_postcode_norm"),
+        ]
 
     def __str__(self) -> str:
         return self.postcode or "address"

@@ -534,3 +534,31 @@ def decide_closure(*, access: CaseAccess, approve: bool, note: str = "") -> Clos
         case.closure_reason = request.reason
         case.save(update_fields=["status", "closed_on", "closure_reason"])
     return request
+
+
+def join_team_from_referral(*, case: Case, user: User, agency: Agency, referral_reference: str) -> CaseTeamMember:
+    """The front-door worker who accepts a referral joins the case team. The accepted
+    referral is the authority (the triage decision was checked by the referrals service)."""
+    _require_membership(user, agency)
+    member = CaseTeamMember.objects.filter(case=case, user=user, active=True).first()
+    if member is not None:
+        return member
+    member = CaseTeamMember.objects.create(
+        case=case,
+        user=user,
+        agency=agency,
+        role=TeamRole.KEY_WORKER,
+        added_by=user,
+        added_reason=f"Accepted referral {referral_reference}",
+    )
+    audit.record(
+        user=user,
+        action="add_team_member",
+        object_type="team_member",
+        object_id=member.pk,
+        case_id=case.pk,
+        allowed=True,
+        rule="accepted a referral for this case",
+        agency=agency,
+    )
+    return member

@@ -41,6 +41,7 @@ from cases.forms import (
     TeamMemberForm,
 )
 from cases.models import CaseStatus, Child, Visibility
+from referrals import queries as referral_queries
 
 CASES_PER_PAGE = 25
 ACCESS_LOG_ROWS_PER_PAGE = 50
@@ -55,6 +56,7 @@ CASE_LINKS = {
     "access_log": Action.VIEW_ACCESS_LOG,
     "close": Action.CLOSE_CASE,
     "decide_closure": Action.APPROVE_CLOSURE,
+    "refer_service": Action.REFER_TO_SERVICE,
 }
 
 
@@ -85,6 +87,7 @@ def _case_links(access: CaseAccess, *, pending_closure: bool) -> dict[str, bool]
         may["edit"] = may["close"] = False
     may["close"] = may["close"] and not pending_closure
     may["decide_closure"] = may["decide_closure"] and pending_closure
+    may["refer_service"] = may["refer_service"] and access.case.status != CaseStatus.CLOSED
     return may
 
 
@@ -242,6 +245,7 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
             "filters": filters,
             "documents": documents,
             "pending_closure": pending_closure,
+            "service_referrals": list(referral_queries.case_service_referrals(access)),
             "may": _case_links(access, pending_closure=pending_closure is not None),
         },
     )

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -155,7 +156,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # The safety net for front-door notifications that could not be queued or sent.
+    "notify-unnotified-referrals": {"task": "referrals.tasks.notify_unnotified_referrals", "schedule": 300.0},
+}
 
 # --- authentication -------------------------------------------------------------
 
@@ -257,6 +261,10 @@ BREAK_GLASS_HOURS = int(env("BREAK_GLASS_HOURS", "4"))
 # Close of business: a deadline "in N working days" falls due at this local time.
 WORKING_DAY_ENDS = env("WORKING_DAY_ENDS", "17:00")
 
+# The public concern form: submissions per address per hour, and the fastest a person fills it in.
+PUBLIC_CONCERN_RATE_PER_HOUR = int(env("PUBLIC_CONCERN_RATE_PER_HOUR", "5"))
+PUBLIC_CONCERN_MIN_SECONDS = int(env("PUBLIC_CONCERN_MIN_SECONDS", "5"))
+
 # --- static files, i18n ---------------------------------------------------------
 
 STATIC_URL = "static/"
@@ -280,6 +288,10 @@ USE_TZ = True
 
 # --- REST API ---------------------------------------------------------------------
 
+# How many trusted proxies stand in front of the app: only then is X-Forwarded-For used to
+# tell clients apart for rate limits (a client's own header is never believed).
+NUM_PROXIES = int(env("NUM_PROXIES", "0"))
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -294,6 +306,7 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "600/minute"},
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tandem API",
@@ -311,6 +324,10 @@ SPECTACULAR_SETTINGS = {
         "AgencyRoleEnum": "agencies.models.Role",
         "TeamRoleEnum": "cases.models.TeamRole",
         "EntryKindEnum": "cases.models.EntryKind",
+        "CaseStatusEnum": "cases.models.CaseStatus",
+        "ConcernCategoryEnum": "cases.models.ConcernCategory",
+        "ReferralStatusEnum": "referrals.models.ReferralStatus",
+        "TriageDecisionEnum": "referrals.models.TriageDecision",
     },
 }
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import functools
+from datetime import timedelta
 
 import factory
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from agencies.models import Agency, AgencyKind, Membership, Role, SupervisionLine, User
@@ -22,6 +24,7 @@ from cases.models import (
     TeamRole,
     Visibility,
 )
+from referrals.models import Consent, Referral, ReferralStatus, Source
 
 TEST_PASSWORD = "correct-horse-battery-staple"
 
@@ -155,3 +158,53 @@ class DocumentFactory(DjangoModelFactory[Document]):
     content_type = "application/pdf"
     size = factory.LazyAttribute(lambda d: d.file.size)
     visibility = Visibility.TEAM
+
+
+# --- referrals ------------------------------------------------------------------------
+
+
+class ReferralFactory(DjangoModelFactory[Referral]):
+    """A submitted professional referral from a teacher to a children's social care front door."""
+
+    class Meta:
+        model = Referral
+
+    source = Source.PROFESSIONAL
+    receiving_agency = factory.SubFactory(
+        AgencyFactory, kind=AgencyKind.CHILDRENS_SOCIAL_CARE, takes_referrals=True, front_door_contact="01632 960 000"
+    )
+    referrer_agency = factory.SubFactory(AgencyFactory, kind=AgencyKind.EDUCATION)
+    referrer = factory.LazyAttribute(lambda r: MembershipFactory.create(agency=r.referrer_agency).user)
+    referrer_name = factory.LazyAttribute(lambda r: r.referrer.full_name)
+    referrer_contact = "01632 960 123"
+    child_given_names = factory.Faker("first_name", locale="en_GB")
+    child_family_name = factory.Faker("last_name", locale="en_GB")
+    child_date_of_birth = factory.Faker("date_of_birth", minimum_age=2, maximum_age=15)
+    concern_category = ConcernCategory.NEGLECT
+    concern_description = "Arrives hungry most days and wearing the same clothes all week."
+    consent = Consent.GIVEN
+    status = ReferralStatus.SUBMITTED
+    submitted_at = factory.LazyFunction(timezone.now)
+    triage_due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+def front_door_worker(agency: Agency, role: str = Role.INTAKE) -> User:
+    return MembershipFactory.create(agency=agency, role=role).user
+
+
+def front_door_agency(**kwargs: object) -> Agency:
+    """An active children's social care agency that runs a front door, with a contact for other agencies."""
+    fields: dict[str, object] = {
+        "kind": AgencyKind.CHILDRENS_SOCIAL_CARE,
+        "takes_referrals": True,
+        "front_door_contact": "01632 960 000",
+    }
+    fields.update(kwargs)
+    return AgencyFactory.create(**fields)
+
+
+def draft_referral(**kwargs: object) -> Referral:
+    """A professional's referral still being written: not submitted, no triage deadline."""
+    fields: dict[str, object] = {"status": ReferralStatus.DRAFT, "submitted_at": None, "triage_due_at": None}
+    fields.update(kwargs)
+    return ReferralFactory.create(**fields)

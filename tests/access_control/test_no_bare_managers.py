@@ -24,6 +24,9 @@ PROTECTED = {
     "BreakGlassGrant",
     "AccessLogEntry",
     "CaseUserObjectPermission",
+    "Referral",
+    "ReferralAddition",
+    "ServiceReferral",
 }
 SHORTCUTS = {"get_object_or_404", "get_list_or_404"}
 

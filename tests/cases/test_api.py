@@ -693,6 +693,7 @@ def test_openapi_schema_documents_every_case_endpoint(client):
         "/api/v1/cases/{case_id}/access-log/": {"get"},
         "/api/v1/cases/{case_id}/closure/": {"post"},
         "/api/v1/cases/{case_id}/closure/decision/": {"post"},
+        "/api/v1/cases/{case_id}/service-referrals/": {"get", "post"},
         "/api/v1/entries/{entry_id}/": {"get"},
         "/api/v1/entries/{entry_id}/correct/": {"post"},
         "/api/v1/documents/{document_id}/download/": {"get"},

@@ -811,4 +811,4 @@ def test_case_page_queries_do_not_grow_with_entries_documents_or_team(
 
 
 LIST_PAGE_QUERIES = 15
-CASE_PAGE_QUERIES = 42
+CASE_PAGE_QUERIES = 43

@@ -5,12 +5,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agencies import demo
 from cases import demo as case_demo
+from referrals import demo as referral_demo
 
 
 class Command(BaseCommand):
     help = (
         "Load synthetic demo data (Faker): agencies, staff in every role, supervision lines, then cases with "
-        "families, teams and chronologies. Never in production."
+        "families, teams and chronologies, then referrals to the front door. Never in production."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -33,3 +34,7 @@ class Command(BaseCommand):
                     f"Demo data loaded: {people} people in {len(demo.DEMO_AGENCIES)} agencies, {cases} cases."
                 )
             )
+        # Referrals come after cases (some are about children already known), and only once.
+        if not referral_demo.demo_referrals_exist():
+            referrals = referral_demo.seed_referrals()
+            self.stdout.write(self.style.SUCCESS(f"Demo referrals loaded: {referrals} referrals and concerns."))

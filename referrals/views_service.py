@@ -1,0 +1,110 @@
+"""Service referral pages: refer a family to another agency's service from a case, and the
+receiving agency's inbox and answer. Thin: one policy door, query or service per step."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from access_control import audit, policy
+from access_control.policy import Action, ServiceReferralAction
+from agencies.models import User
+from cases import queries as case_queries
+from cases.models import Visibility
+from referrals import queries, services
+from referrals.forms_service import ServiceAnswerForm, ServiceReferralForm
+
+PER_PAGE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def service_referral_new(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    user = _user(request)
+    access = policy.get_case(user, case_id)
+    if not access.can(Action.REFER_TO_SERVICE):
+        policy.check(access, Action.REFER_TO_SERVICE)
+    # Offer only what may leave the case: team-wide items, or the referrer's own.
+    entries = case_queries.chronology(access).filter(visibility=Visibility.TEAM) | case_queries.chronology(
+        access
+    ).filter(author=user)
+    documents = case_queries.case_documents(access).filter(visibility=Visibility.TEAM) | case_queries.case_documents(
+        access
+    ).filter(author=user)
+    form = ServiceReferralForm(
+        request.POST or None,
+        entries=entries.distinct(),
+        documents=documents.distinct(),
+        own_agency_ids={access.basis.acting_agency_id} if access.basis.acting_agency_id else set(),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = services.make_service_referral(access=access, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, f"Referred to {referral.to_agency.name} for {referral.service}.")
+            return redirect("cases:detail", case_id=access.case.pk)
+    return render(request, "referrals/service_referral_form.html", {"form": form, "case": access.case})
+
+
+@login_required
+@require_GET
+def service_inbox(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    page = Paginator(queries.service_inbox(user=user), PER_PAGE).get_page(request.GET.get("page"))
+    audit.record(
+        user=user, action="list", object_type="servicereferral", allowed=True, rule="service referrals to my agency"
+    )
+    return render(request, "referrals/service_inbox.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def service_referral_detail(request: HttpRequest, referral_id: UUID) -> HttpResponse:
+    user = _user(request)
+    access = policy.get_service_referral(user, referral_id)
+    may_answer = access.can(ServiceReferralAction.DECIDE).allowed
+    form = ServiceAnswerForm(request.POST or None, agency_id=access.referral.to_agency_id) if may_answer else None
+    if request.method == "POST":
+        access = policy.get_service_referral(user, referral_id, ServiceReferralAction.DECIDE)
+        assert form is not None
+        if form.is_valid():
+            named = form.cleaned_data["named_worker"]
+            try:
+                referral = services.answer_service_referral(
+                    access=access,
+                    accept=form.cleaned_data["answer"] == "accept",
+                    reason=form.cleaned_data["reason"],
+                    named_worker=named.user if named else None,
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, f"Service referral {referral.get_state_display().lower()}.")
+                return redirect("referrals:service_detail", referral_id=referral.pk)
+    entries, documents = queries.shared_extract(access)
+    return render(
+        request,
+        "referrals/service_referral_detail.html",
+        {
+            "referral": access.referral,
+            "rule": access.basis.rule,
+            "form": form,
+            "entries": entries,
+            "documents": documents,
+            "extract_allowed": access.can(ServiceReferralAction.VIEW_EXTRACT).allowed,
+        },
+    )

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrate shell clean help
+.PHONY: run test lint format migrate shell clean help bench
 
 help:
 	@echo "make run    - web, worker and beat on embedded PostgreSQL/Redis (or DATABASE_URL/REDIS_URL), with demo data"
@@ -40,3 +40,7 @@ shell: $(STAMP)
 
 clean:
 	rm -rf .local $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Not part of `make test`: a sweep over 100,000 open deadlines in a throwaway database.
+bench: $(STAMP)
+	$(BIN)/python -m pytest benchmarks -q -s -p tests.embedded_services -o addopts="" -o testpaths=benchmarks -o python_files="bench_*.py"

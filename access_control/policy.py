@@ -26,6 +26,7 @@ from access_control import audit
 from access_control.models import BreakGlassGrant, CaseUserObjectPermission
 from agencies.models import Agency, Membership, Role, SupervisionLine, User
 from cases.models import Case, CaseTeamMember, ChronologyEntry, Document, TeamRole, Visibility
+from deadlines.models import Deadline
 from referrals.models import Referral, ReferralStatus, ServiceReferral
 
 ItemT = TypeVar("ItemT", ChronologyEntry, Document)
@@ -715,3 +716,26 @@ def get_service_referral(
         raise PermissionDenied(decision.rule)
     access.log(action, rule=decision.rule)
     return access
+
+
+# --- deadlines: what is owed, on things the user can see --------------------------------
+
+
+def visible_deadlines(user: User) -> QuerySet[Deadline]:
+    """Deadlines on cases the user can see, and on referrals they can see."""
+    if not _signed_in(user):
+        return Deadline.objects.none()
+    return Deadline.objects.filter(
+        Q(case__in=visible_cases(user))
+        | Q(referral__in=visible_referrals(user).exclude(referrer=user))
+        | Q(referral__referrer=user, owner=user)
+    )
+
+
+def my_tasks(user: User) -> QuerySet[Deadline]:
+    """Deadlines owed by the user, or by one of their agencies with no one named, that they can see."""
+    if not _signed_in(user):
+        return Deadline.objects.none()
+    return visible_deadlines(user).filter(
+        Q(owner=user) | Q(owner__isnull=True, owner_agency__in=active_memberships(user).values("agency_id"))
+    )

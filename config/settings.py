@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -159,6 +160,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The safety net for front-door notifications that could not be queued or sent.
     "notify-unnotified-referrals": {"task": "referrals.tasks.notify_unnotified_referrals", "schedule": 300.0},
+    # Deadline reminders: the sweep claims what is due and queues idempotent sends.
+    "sweep-deadlines": {"task": "deadlines.tasks.sweep_deadlines", "schedule": 120.0},
+    "deadline-daily-digests": {"task": "deadlines.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
 }
 
 # --- authentication -------------------------------------------------------------

@@ -9,6 +9,7 @@ from agencies import urls as agency_urls
 from agencies import views as agency_views
 from cases import urls as case_urls
 from config.health import healthz
+from deadlines import urls as deadline_urls
 from referrals import urls as referral_urls
 
 urlpatterns = [
@@ -31,10 +32,12 @@ urlpatterns = [
     path("agencies/", include("agencies.urls")),
     path("cases/", include("cases.urls")),
     path("referrals/", include("referrals.urls")),
+    path("deadlines/", include("deadlines.urls")),
     path("concern/", include((referral_urls.public_urlpatterns, "public"))),
     path("api/v1/", include(agency_urls.api_urlpatterns)),
     path("api/v1/", include(case_urls.api_urlpatterns)),
     path("api/v1/", include(referral_urls.api_urlpatterns)),
+    path("api/v1/", include(deadline_urls.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI (served from drf-spectacular-sidecar, never a CDN) sets inline styles
     # as it renders; this page alone lets styles, not scripts, be inline.

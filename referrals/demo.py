@@ -31,7 +31,8 @@ from agencies.demo import DEMO_DOMAIN
 from agencies.models import Agency, Membership, Role, User
 from cases.demo import TOWN, demo_nhs_number, demo_phone, demo_postcode
 from cases.models import Case, CaseStatus, Child, ChildAddress, ConcernCategory
-from deadlines.calendar import due_after_working_days
+from deadlines.models import Deadline, DeadlineKind
+from deadlines.services import due_at_for
 from referrals import services
 from referrals.models import Consent, Referral, TriageDecision, Urgency
 
@@ -150,9 +151,13 @@ class _ReferralSeeder:
         if not hours_ago:
             return referral
         submitted_at: datetime = timezone.now() - timedelta(hours=hours_ago)
-        due = due_after_working_days(submitted_at, services.TRIAGE_WORKING_DAYS, self.front_door.jurisdiction)
+        due = due_at_for(DeadlineKind.REFERRAL_DECISION, submitted_at, self.front_door.jurisdiction)
         Referral.objects.filter(pk=referral.pk).update(
             created_at=submitted_at, submitted_at=submitted_at, triage_due_at=due
+        )
+        # The triage deadline moves with it, so the demo's reminders match what the inbox shows.
+        Deadline.objects.filter(referral=referral, kind=DeadlineKind.REFERRAL_DECISION).update(
+            due_at=due, created_at=submitted_at
         )
         referral.refresh_from_db()
         return referral

@@ -29,7 +29,8 @@ from access_control.policy import (
 from agencies.models import Agency, Role, User
 from cases import services as case_services
 from cases.models import Case, Child, ChronologyEntry, Document, EntryKind, RiskLevel, Significance, Visibility
-from deadlines.calendar import due_after_working_days
+from deadlines import services as deadline_services
+from deadlines.models import LIVE_STATES, Deadline, DeadlineKind
 from referrals.models import (
     CASE_DECISIONS,
     Consent,
@@ -44,9 +45,6 @@ from referrals.models import (
 
 logger = logging.getLogger(__name__)
 
-# England's statutory guidance: a decision on a referral within one working day.
-# (Timescales become data with the deadlines work.)
-TRIAGE_WORKING_DAYS = 1
 RE_REFERRAL_WINDOW = timedelta(days=365)
 
 # Fields a referrer may write while the referral is a draft.
@@ -189,12 +187,28 @@ def _submit(referral: Referral) -> Referral:
         referral.urgency = Urgency.URGENT
     referral.status = ReferralStatus.SUBMITTED
     referral.submitted_at = now
-    referral.triage_due_at = due_after_working_days(now, TRIAGE_WORKING_DAYS, referral.receiving_agency.jurisdiction)
+    referral.triage_due_at = deadline_services.due_at_for(
+        DeadlineKind.REFERRAL_DECISION, now, referral.receiving_agency.jurisdiction
+    )
     referral.previous_referral = referral.previous_referral or previous_referral_for(referral)
     referral.full_clean()
     referral.save()
+    deadline_services.open_deadline(
+        kind=DeadlineKind.REFERRAL_DECISION,
+        title=f"Triage decision on referral {referral.reference}",
+        owner_agency=referral.receiving_agency,
+        due_at=referral.triage_due_at,
+        referral=referral,
+    )
     transaction.on_commit(lambda: enqueue_front_door_notification(referral.pk))
     return referral
+
+
+def _decision_made(referral: Referral) -> None:
+    """The front door decided in time (or late): the triage deadline is met."""
+    live = Deadline.objects.filter(referral=referral, kind=DeadlineKind.REFERRAL_DECISION, state__in=LIVE_STATES)
+    for deadline in live:
+        deadline_services.meet_deadline(deadline=deadline)
 
 
 def submit_referral(*, access: ReferralAccess) -> Referral:
@@ -295,6 +309,7 @@ def decide_referral(
         referral.passed_to = passed_to if decision == TriageDecision.PASSED_ON else None
         referral.linked_case = link_case if decision in CASE_DECISIONS else None
         referral.linked_child = link_child if decision in CASE_DECISIONS else None
+        _decision_made(referral)
         if referral.receiving_agency.triage_signoff_required:
             referral.status = ReferralStatus.AWAITING_SIGNOFF
             referral.save()

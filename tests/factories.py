@@ -208,3 +208,31 @@ def draft_referral(**kwargs: object) -> Referral:
     fields: dict[str, object] = {"status": ReferralStatus.DRAFT, "submitted_at": None, "triage_due_at": None}
     fields.update(kwargs)
     return ReferralFactory.create(**fields)
+
+
+# --- deadlines and notifications ------------------------------------------------------
+
+from deadlines.models import Deadline, DeadlineKind, Notification  # noqa: E402
+
+
+class DeadlineFactory(DjangoModelFactory[Deadline]):
+    """An open deadline on a case, owed by its lead worker for the lead agency, due in 3 days."""
+
+    class Meta:
+        model = Deadline
+
+    kind = DeadlineKind.ASSESSMENT
+    title = factory.Sequence(lambda n: f"Child and family assessment {n}")
+    case = factory.SubFactory(CaseFactory)
+    owner = factory.LazyAttribute(lambda d: d.case.lead_worker if d.case else None)
+    owner_agency = factory.LazyAttribute(lambda d: d.case.lead_agency)
+    due_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+
+
+class NotificationFactory(DjangoModelFactory[Notification]):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Reminder {n}: assessment due in 5 working days")
+    body = "Open Tandem to see what is due."

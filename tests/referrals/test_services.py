@@ -17,6 +17,7 @@ from access_control.policy import ReferralAction, get_referral, visible_cases
 from agencies.models import Agency, AgencyKind, Role, User
 from cases.models import Case, CaseTeamMember, ChronologyEntry, TeamRole
 from deadlines.calendar import due_after_working_days, is_working_day
+from deadlines.models import Deadline, DeadlineKind, DeadlineState
 from referrals.models import Referral, ReferralStatus, Source, TriageDecision, Urgency
 from referrals.services import (
     add_to_referral,
@@ -440,3 +441,16 @@ def test_an_intake_worker_cannot_sign_off(teacher, signoff_csc):
     )
     with pytest.raises(PermissionDenied):
         get_referral(front_door_worker(signoff_csc), referral.pk, ReferralAction.SIGN_OFF)
+
+
+def test_submitting_opens_the_triage_deadline_for_the_front_door_and_deciding_meets_it(teacher, csc):
+    referral = _submitted(teacher, csc)
+    deadline = Deadline.objects.get(referral=referral)
+    assert deadline.kind == DeadlineKind.REFERRAL_DECISION
+    assert (deadline.owner, deadline.owner_agency, deadline.due_at) == (None, csc, referral.triage_due_at)
+    assert deadline.state == DeadlineState.OPEN
+    assert referral.reference in deadline.title and referral.child_family_name not in deadline.title
+    intake = MembershipFactory.create(agency=csc, role=Role.INTAKE).user
+    decide_referral(access=_triage(intake, referral), decision="nfa", rationale="Universal services are enough.")
+    deadline.refresh_from_db()
+    assert deadline.state == DeadlineState.MET and deadline.met_at is not None

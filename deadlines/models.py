@@ -1,0 +1,188 @@
+"""Statutory timescales (data, not code), deadlines with owners and states, extensions
+approved by a supervisor, reminder claims (each sent once) and in-app notifications."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from agencies.models import Agency, Jurisdiction, User
+from cases.models import Case
+
+
+class DeadlineKind(models.TextChoices):
+    REFERRAL_DECISION = "referral_decision", "Referral decision"
+    ASSESSMENT = "assessment", "Child and family assessment"
+    CONTRIBUTION = "contribution", "Assessment contribution"
+    STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
+    INITIAL_CONFERENCE = "initial_conference", "Initial child protection conference"
+    FIRST_CORE_GROUP = "first_core_group", "First core group"
+    FIRST_REVIEW = "first_review", "First review conference"
+    LATER_REVIEW = "later_review", "Review conference"
+    MEETING = "meeting", "Meeting"
+    PLAN_ACTION = "plan_action", "Plan action"
+
+
+class TimescaleUnit(models.TextChoices):
+    WORKING_DAYS = "working_days", "Working days"
+    CALENDAR_DAYS = "calendar_days", "Calendar days"
+    MONTHS = "months", "Months"
+
+
+class Timescale(models.Model):
+    """How long a kind of deadline runs in one jurisdiction. Platform admins change these."""
+
+    jurisdiction = models.CharField(max_length=8, choices=Jurisdiction.choices)
+    kind = models.CharField(max_length=32, choices=DeadlineKind.choices)
+    amount = models.PositiveIntegerField()
+    unit = models.CharField(max_length=16, choices=TimescaleUnit.choices)
+    starts_from = models.CharField(max_length=200, help_text="What the clock starts from, in words.")
+
+    class Meta:
+        ordering = ["jurisdiction", "kind"]
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "kind"], name="one_timescale_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.amount} {self.get_unit_display().lower()} ({self.jurisdiction})"
+
+
+class DeadlineState(models.TextChoices):
+    OPEN = "open", "Open"
+    MET = "met", "Met"
+    OVERDUE = "overdue", "Overdue"
+    EXTENDED = "extended", "Extended"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# States in which a deadline is still owed (and reminded).
+LIVE_STATES = (DeadlineState.OPEN, DeadlineState.OVERDUE, DeadlineState.EXTENDED)
+
+
+class Deadline(models.Model):
+    """Something owed by a person and their agency by a due time. The subject is one of the
+    foreign keys (a referral now; assessments, contributions, meetings and plan actions later).
+    ``due_version`` grows with each extension, so reminders planned for an old date lapse."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(max_length=32, choices=DeadlineKind.choices)
+    title = models.CharField(max_length=200, help_text="Shown in reminders: never a child's details.")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines")
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines")
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="deadlines")
+    due_at = models.DateTimeField()
+    due_version = models.PositiveIntegerField(default=1)
+    state = models.CharField(max_length=16, choices=DeadlineState.choices, default=DeadlineState.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    met_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(state__in=["open", "overdue", "extended"]), name="deadline_live_due"
+            ),
+            models.Index(fields=["owner", "state", "due_at"]),
+            models.Index(fields=["owner_agency", "state", "due_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(case__isnull=False) | Q(referral__isnull=False), name="deadline_has_a_subject"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Extension(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="extensions")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    new_due_at = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["deadline"], condition=Q(state="pending"), name="one_pending_extension")
+        ]
+
+    def __str__(self) -> str:
+        return f"Extension of {self.deadline} ({self.get_state_display()})"
+
+
+class ReminderKind(models.TextChoices):
+    BEFORE_5 = "before_5", "Due in 5 working days"
+    BEFORE_1 = "before_1", "Due in 1 working day"
+    DUE_TODAY = "due_today", "Due today"
+    OVERDUE = "overdue", "Overdue: escalated"
+
+
+class ReminderClaim(models.Model):
+    """One reminder of one deadline at one due date, claimed once by the sweep under a unique
+    constraint and sent (or found obsolete) by an idempotent task."""
+
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminder_claims")
+    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
+    due_version = models.PositiveIntegerField()
+    claimed_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    obsolete = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["deadline", "kind", "due_version"], name="one_claim_per_reminder")
+        ]
+        indexes = [models.Index(fields=["claimed_at"], condition=Q(sent_at__isnull=True), name="claim_unsent")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.deadline}"
+
+
+class Notification(models.Model):
+    """An in-app notification for one person; emailed once unless they take a daily digest."""
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    claim = models.ForeignKey(ReminderClaim, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    in_digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim", "recipient"], condition=Q(claim__isnull=False), name="one_notification_per_claim"
+            )
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NotificationPreference(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_preference")
+    daily_digest = models.BooleanField(default=False, help_text="One email a day instead of one per reminder.")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {'daily digest' if self.daily_digest else 'each reminder'}"

@@ -1,0 +1,95 @@
+"""Reads of deadlines and notifications. Deadlines always start from the policy
+(``access_control.policy.my_tasks``); notifications are the signed-in user's own."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from access_control import policy
+from agencies.models import Role, SupervisionLine, User
+from deadlines.models import LIVE_STATES, Deadline, DeadlineState, Extension, Notification
+
+
+def _overdue_now() -> Q:
+    """Owed and past its due time, whether or not the sweep has marked it overdue yet."""
+    return Q(state=DeadlineState.OVERDUE) | Q(state__in=LIVE_STATES, due_at__lt=timezone.now())
+
+
+def tasks_for(user: User, *, state: str = "") -> QuerySet[Deadline]:
+    """What the user or their agency owes on things they can see: overdue first, then soonest due.
+    With no ``state``, only what is still owed (open, overdue, extended)."""
+    tasks = policy.my_tasks(user)
+    if state == DeadlineState.OVERDUE:
+        tasks = tasks.filter(_overdue_now())
+    elif state:
+        tasks = tasks.filter(state=state)
+    else:
+        tasks = tasks.filter(state__in=LIVE_STATES)
+    return (
+        tasks.annotate(is_overdue=Case(When(_overdue_now(), then=Value(True)), default=Value(False)))
+        .select_related("case", "referral", "owner", "owner_agency")
+        .order_by("-is_overdue", "due_at", "pk")
+    )
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    """The user's notifications: unread first, newest first within each."""
+    if not user.is_authenticated:
+        return Notification.objects.none()
+    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    return Notification.objects.filter(recipient=user).order_by(unread.desc(), "-created_at", "-pk")
+
+
+def unread_count(user: User) -> int:
+    """How many notifications the user has not read: one query."""
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def unread_count_of_outer_user() -> Coalesce:
+    """The unread count of the user named by the outer query's ``user_id``, as an annotation:
+    the header folds it into the memberships query it already runs, so no page pays a query."""
+    unread = (
+        Notification.objects.filter(recipient=OuterRef("user_id"), read_at__isnull=True)
+        .order_by()
+        .values("recipient")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+
+
+def pending_extensions_for(user: User) -> QuerySet[Extension]:
+    """Extensions waiting for a decision this user may make, on deadlines they can see: as the
+    owner's supervisor, or (no one named) as a supervisor of the owning agency. The same rule as
+    ``deadlines.services.may_decide_extension``."""
+    supervised = SupervisionLine.objects.filter(
+        active=True, supervisor__user=user, supervisor__active=True, supervisee__active=True
+    ).values("supervisee__user_id")
+    supervising_agencies = policy.active_memberships(user).filter(role=Role.SUPERVISOR).values("agency_id")
+    return (
+        Extension.objects.filter(
+            Q(deadline__owner_id__in=supervised)
+            | Q(deadline__owner__isnull=True, deadline__owner_agency__in=supervising_agencies),
+            state=Extension.State.PENDING,
+            deadline__in=policy.visible_deadlines(user),
+        )
+        .exclude(requested_by=user)
+        .select_related("deadline", "deadline__case", "deadline__referral", "deadline__owner", "requested_by")
+        .order_by("requested_at", "pk")
+    )

@@ -1,0 +1,359 @@
+"""Reminders of deadlines. The database is the source of truth: the sweep claims each
+(deadline, reminder kind, due version) once under a unique constraint and queues a send
+after commit; the send is idempotent, so a second beat, a duplicate delivery or a worker
+killed mid-send sends nothing twice and loses nothing.
+
+What a reminder says is limited to what its recipient may see: the deadline's title (which
+never carries a child's details) and due time, and the case or referral reference only when
+the policy lets that recipient see it."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from access_control.policy import FRONT_DOOR_ROLES, visible_cases, visible_referrals
+from agencies.models import Membership, Role, SupervisionLine, User
+from cases.models import CaseTeamMember
+from deadlines.calendar import is_working_day
+from deadlines.models import (
+    LIVE_STATES,
+    Deadline,
+    DeadlineState,
+    Notification,
+    NotificationPreference,
+    ReminderClaim,
+    ReminderKind,
+)
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH = 5000
+# A claim queued this long ago and still unsent is queued again (its first enqueue was lost,
+# or its worker died holding an email lease).
+REQUEUE_AFTER = timedelta(minutes=5)
+# An email lease older than this with nothing sent is taken to be a dead worker's.
+EMAIL_LEASE = timedelta(minutes=2)
+# The earliest reminder is 5 working days before; no stretch of 5 working days spans more
+# calendar days than this (Christmas and New Year included), so later deadlines are skipped.
+HORIZON = timedelta(days=14)
+BEFORE_DAYS = {ReminderKind.BEFORE_5: 5, ReminderKind.BEFORE_1: 1}
+
+
+@functools.lru_cache(maxsize=4096)
+def subtract_working_days(day: date, days: int, jurisdiction: str = "GB-ENG") -> date:
+    """The working day ``days`` working days before ``day``."""
+    remaining = days
+    while remaining:
+        day -= timedelta(days=1)
+        if is_working_day(day, jurisdiction):
+            remaining -= 1
+    return day
+
+
+def _due_kinds(*, due_at: datetime, state: str, jurisdiction: str, now: datetime) -> list[ReminderKind]:
+    if state not in LIVE_STATES:
+        return []
+    zone = ZoneInfo(settings.TIME_ZONE)
+    local_due = due_at.astimezone(zone)
+    kinds = []
+    for kind, days in BEFORE_DAYS.items():
+        remind_on = subtract_working_days(local_due.date(), days, jurisdiction)
+        # The same time of day as the deadline, n working days earlier.
+        if now >= datetime.combine(remind_on, local_due.timetz()):
+            kinds.append(kind)
+    if now.astimezone(zone).date() >= local_due.date():
+        kinds.append(ReminderKind.DUE_TODAY)
+    if now > due_at:
+        kinds.append(ReminderKind.OVERDUE)
+    return kinds
+
+
+def reminders_due(deadline: Deadline, now: datetime) -> list[ReminderKind]:
+    """The reminders of ``deadline`` whose time has come by ``now`` (claimed or not)."""
+    return _due_kinds(
+        due_at=deadline.due_at, state=deadline.state, jurisdiction=deadline.owner_agency.jurisdiction, now=now
+    )
+
+
+_CLAIM_SQL = """
+INSERT INTO deadlines_reminderclaim (deadline_id, kind, due_version, claimed_at, obsolete, attempts)
+SELECT d, k, v, %s, false, 0 FROM unnest(%s::uuid[], %s::text[], %s::int[]) AS t(d, k, v)
+ON CONFLICT (deadline_id, kind, due_version) DO NOTHING
+RETURNING id
+"""
+
+_REQUEUE_SQL = """
+UPDATE deadlines_reminderclaim SET claimed_at = %s
+WHERE id IN (
+    SELECT id FROM deadlines_reminderclaim
+    WHERE sent_at IS NULL AND NOT obsolete AND claimed_at < %s
+    ORDER BY claimed_at LIMIT %s FOR UPDATE SKIP LOCKED
+)
+RETURNING id
+"""
+
+
+def _enqueue(claim_ids: list[int]) -> None:
+    from deadlines.tasks import send_reminder
+
+    for claim_id in claim_ids:
+        try:
+            send_reminder.delay(claim_id)
+        except OperationalError:
+            # The claim stays unsent; the next sweep queues it again.
+            logger.exception("Could not queue reminder claim %s; the next sweep retries.", claim_id)
+            return
+
+
+def _enqueue_after_commit(claim_ids: list[int]) -> None:
+    if claim_ids:
+        transaction.on_commit(lambda: _enqueue(claim_ids))
+
+
+def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
+    """Mark live deadlines past due overdue, claim every reminder that has come due, and queue
+    a send for each new claim and each claim whose send was lost. Works in batches over the
+    ``deadline_live_due`` index, one INSERT per batch, so memory stays bounded."""
+    now = now or timezone.now()
+    claimed: list[int] = []
+    with transaction.atomic():
+        Deadline.objects.filter(state__in=[DeadlineState.OPEN, DeadlineState.EXTENDED], due_at__lt=now).update(
+            state=DeadlineState.OVERDUE
+        )
+    live = Deadline.objects.filter(state__in=LIVE_STATES, due_at__lte=now + HORIZON).order_by("due_at", "id")
+    after: tuple[datetime, object] | None = None
+    while True:
+        page = live
+        if after is not None:
+            page = page.filter(Q(due_at__gt=after[0]) | Q(due_at=after[0], id__gt=after[1]))
+        rows = list(
+            page.values_list("id", "due_at", "due_version", "state", "owner_agency__jurisdiction")[:SWEEP_BATCH]
+        )
+        if not rows:
+            break
+        after = (rows[-1][1], rows[-1][0])
+        ids: list[object] = []
+        kinds: list[str] = []
+        versions: list[int] = []
+        for deadline_id, due_at, due_version, state, jurisdiction in rows:
+            for kind in _due_kinds(due_at=due_at, state=state, jurisdiction=jurisdiction, now=now):
+                ids.append(deadline_id)
+                kinds.append(kind.value)
+                versions.append(due_version)
+        if ids:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(_CLAIM_SQL, [now, ids, kinds, versions])
+                batch = [row[0] for row in cursor.fetchall()]
+                if enqueue:
+                    _enqueue_after_commit(batch)
+            claimed.extend(batch)
+        if len(rows) < SWEEP_BATCH:
+            break
+    while enqueue:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_REQUEUE_SQL, [now, now - REQUEUE_AFTER, SWEEP_BATCH])
+            lost = [row[0] for row in cursor.fetchall()]
+            _enqueue_after_commit(lost)
+        claimed.extend(lost)
+        if len(lost) < SWEEP_BATCH:
+            break
+    return claimed
+
+
+# --- who is told, and what they may be told -------------------------------------------
+
+
+def _active_users(user_ids: Iterable[int | None]) -> list[User]:
+    wanted = {pk for pk in user_ids if pk is not None}
+    return list(User.objects.filter(pk__in=wanted, is_active=True).order_by("pk"))
+
+
+def _supervisor_ids(deadline: Deadline) -> list[int]:
+    if deadline.owner_id is None:
+        return list(
+            Membership.objects.filter(agency=deadline.owner_agency_id, role=Role.SUPERVISOR, active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+    return list(
+        SupervisionLine.objects.filter(
+            active=True,
+            supervisor__active=True,
+            supervisor__agency=deadline.owner_agency_id,
+            supervisee__user=deadline.owner_id,
+            supervisee__active=True,
+            supervisee__agency=deadline.owner_agency_id,
+        ).values_list("supervisor__user_id", flat=True)
+    )
+
+
+def recipients_for(deadline: Deadline, kind: str) -> list[User]:
+    """The owner (or, with no one named, the owner agency's people on it); once overdue also
+    the owner's supervisors and the case lead."""
+    ids: list[int | None]
+    if deadline.owner_id is not None:
+        ids = [deadline.owner_id]
+    elif deadline.case_id is not None:
+        ids = list(
+            CaseTeamMember.objects.filter(
+                case=deadline.case_id,
+                agency=deadline.owner_agency_id,
+                active=True,
+                user__memberships__agency=deadline.owner_agency_id,
+                user__memberships__active=True,
+            ).values_list("user_id", flat=True)
+        )
+    else:
+        ids = list(
+            Membership.objects.filter(
+                agency=deadline.owner_agency_id, active=True, role__in=FRONT_DOOR_ROLES
+            ).values_list("user_id", flat=True)
+        )
+    if kind == ReminderKind.OVERDUE:
+        ids += _supervisor_ids(deadline)
+        if deadline.case is not None:
+            ids.append(deadline.case.lead_worker_id)
+    return _active_users(ids)
+
+
+def _subject_phrase(deadline: Deadline, recipient: User) -> str:
+    case, referral = deadline.case, deadline.referral
+    if case is not None:
+        if visible_cases(recipient).filter(pk=case.pk).exists():
+            return f"case {case.reference}"
+        return "a case your agency works on"
+    if referral is not None and visible_referrals(recipient).filter(pk=referral.pk).exists():
+        return f"referral {referral.reference}"
+    return "a referral your agency works on"
+
+
+def notification_text(deadline: Deadline, kind: str, recipient: User) -> tuple[str, str]:
+    """Title and body for one recipient: the deadline's title, its due time and a reference
+    the recipient may see. Never a child's name or anything recorded on the case."""
+    due = timezone.localtime(deadline.due_at).strftime("%a %d %b %Y %H:%M")
+    title = f"{ReminderKind(kind).label}: {deadline.title}"[:200]
+    body = f"{deadline.title}\nDue {due}, on {_subject_phrase(deadline, recipient)}."
+    if kind == ReminderKind.OVERDUE and deadline.owner_id != recipient.pk:
+        body += "\nYou are told because it is overdue and you supervise or lead this work."
+    return title, body
+
+
+def _digest_user_ids(user_ids: Iterable[int]) -> set[int]:
+    return set(
+        NotificationPreference.objects.filter(user__in=list(user_ids), daily_digest=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def _email_one(notification: Notification) -> bool:
+    """Email one notification under a lease: a conditional UPDATE, committed before sending,
+    so one worker sends it; a dead worker's lease expires and the next delivery sends."""
+    now = timezone.now()
+    leased = (
+        Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True)
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - EMAIL_LEASE))
+        .update(email_claimed_at=now)
+    )
+    if not leased:
+        return False
+    link = f"{settings.SITE_URL.rstrip('/')}/"
+    try:
+        send_mail(
+            subject=notification.title,
+            message=f"{notification.body}\n\n{link}",
+            from_email=None,
+            recipient_list=[notification.recipient.email],
+        )
+    except Exception:
+        # Release the lease so the retry sends at once; the error goes on to Celery's retry.
+        Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(email_claimed_at=None)
+        raise
+    Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
+    return True
+
+
+def send_reminder(claim_id: int) -> bool:
+    """Send one claimed reminder unless it was sent or has lapsed (met, cancelled, or the
+    deadline extended since). Notifications are unique per claim and recipient; emails go
+    under a per-notification lease. Returns whether this run finished the claim. SMTP errors
+    propagate so the task retries."""
+    with transaction.atomic():
+        claim = (
+            ReminderClaim.objects.select_for_update(of=("self",))
+            .select_related("deadline", "deadline__case", "deadline__referral")
+            .get(pk=claim_id)
+        )
+        if claim.sent_at is not None or claim.obsolete:
+            return False
+        deadline = claim.deadline
+        if deadline.due_version != claim.due_version or deadline.state not in LIVE_STATES:
+            claim.obsolete = True
+            claim.save(update_fields=["obsolete"])
+            return False
+        claim.attempts += 1
+        claim.save(update_fields=["attempts"])
+        for recipient in recipients_for(deadline, claim.kind):
+            title, body = notification_text(deadline, claim.kind, recipient)
+            Notification.objects.get_or_create(
+                claim=claim, recipient=recipient, defaults={"deadline": deadline, "title": title, "body": body}
+            )
+    notifications = list(Notification.objects.filter(claim_id=claim_id).select_related("recipient"))
+    digest = _digest_user_ids(n.recipient_id for n in notifications)
+    to_email = [n for n in notifications if n.recipient_id not in digest]
+    for notification in to_email:
+        if notification.emailed_at is None:
+            _email_one(notification)
+    with transaction.atomic():
+        claim = ReminderClaim.objects.select_for_update().get(pk=claim_id)
+        if claim.sent_at is not None:
+            return False
+        unsent = Notification.objects.filter(pk__in=[n.pk for n in to_email], emailed_at__isnull=True).exists()
+        if unsent:
+            # Another worker holds a lease; it (or a later sweep) finishes the claim.
+            return False
+        claim.sent_at = timezone.now()
+        claim.save(update_fields=["sent_at"])
+    return True
+
+
+def send_daily_digests(now: datetime | None = None) -> int:
+    """One email to each digest user listing their unread notifications not yet in a digest.
+    The notifications are claimed and the email sent in one transaction: a failure rolls the
+    claim back for the retry. Returns how many digests were sent."""
+    now = now or timezone.now()
+    sent = 0
+    user_ids = NotificationPreference.objects.filter(daily_digest=True, user__is_active=True).values_list(
+        "user_id", flat=True
+    )
+    for user_id in list(user_ids):
+        with transaction.atomic():
+            pending = list(
+                Notification.objects.select_for_update(skip_locked=True)
+                .filter(recipient=user_id, read_at__isnull=True, in_digest_at__isnull=True)
+                .order_by("created_at")
+            )
+            if not pending:
+                continue
+            Notification.objects.filter(pk__in=[n.pk for n in pending]).update(in_digest_at=now)
+            user = User.objects.get(pk=user_id)
+            lines = "\n\n".join(f"- {n.title}\n  {n.body.replace(chr(10), chr(10) + '  ')}" for n in pending)
+            send_mail(
+                subject=f"Tandem: {len(pending)} reminder{'s' if len(pending) != 1 else ''} today",
+                message=f"{lines}\n\n{settings.SITE_URL.rstrip('/')}/",
+                from_email=None,
+                recipient_list=[user.email],
+            )
+            sent += 1
+    return sent

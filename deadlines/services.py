@@ -1,0 +1,228 @@
+"""Every write to deadlines: opening, meeting, cancelling, and extending them with a
+supervisor's approval. Each service runs in one transaction and writes the access log."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]  # no stubs pinned
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from access_control import audit
+from access_control.policy import visible_deadlines
+from agencies.models import Agency, Jurisdiction, Membership, Role, SupervisionLine, User
+from cases.models import Case
+from deadlines.calendar import due_after_working_days
+from deadlines.models import (
+    LIVE_STATES,
+    Deadline,
+    DeadlineKind,
+    DeadlineState,
+    Extension,
+    Timescale,
+    TimescaleUnit,
+)
+from referrals.models import Referral
+
+DEFAULT_JURISDICTION = Jurisdiction.ENGLAND
+logger = logging.getLogger(__name__)
+
+
+# England's statutory timescales, as the first migration loads them: the last resort when a
+# platform admin has removed a row, so that a deadline is never lost for want of one.
+STATUTORY_DEFAULTS: dict[str, tuple[int, str]] = {
+    DeadlineKind.REFERRAL_DECISION: (1, TimescaleUnit.WORKING_DAYS),
+    DeadlineKind.ASSESSMENT: (45, TimescaleUnit.WORKING_DAYS),
+    DeadlineKind.STRATEGY_DISCUSSION: (1, TimescaleUnit.WORKING_DAYS),
+    DeadlineKind.INITIAL_CONFERENCE: (15, TimescaleUnit.WORKING_DAYS),
+    DeadlineKind.FIRST_CORE_GROUP: (10, TimescaleUnit.WORKING_DAYS),
+    DeadlineKind.FIRST_REVIEW: (3, TimescaleUnit.MONTHS),
+    DeadlineKind.LATER_REVIEW: (6, TimescaleUnit.MONTHS),
+    DeadlineKind.CONTRIBUTION: (10, TimescaleUnit.WORKING_DAYS),
+}
+
+
+def timescale_for(kind: str, jurisdiction: str) -> Timescale:
+    """The jurisdiction's timescale for ``kind``; England's when the jurisdiction has none; and
+    the statutory default (logged) if even that row is missing."""
+    rows = {
+        t.jurisdiction: t
+        for t in Timescale.objects.filter(kind=kind, jurisdiction__in={jurisdiction, DEFAULT_JURISDICTION})
+    }
+    found = rows.get(jurisdiction) or rows.get(DEFAULT_JURISDICTION)
+    if found is not None:
+        return found
+    if kind not in STATUTORY_DEFAULTS:
+        raise ValidationError({"kind": f"No timescale is set for {kind}."})
+    logger.warning("No timescale row for %s in %s; using the statutory default.", kind, jurisdiction)
+    amount, unit = STATUTORY_DEFAULTS[kind]
+    return Timescale(jurisdiction=DEFAULT_JURISDICTION, kind=kind, amount=amount, unit=unit)
+
+
+def due_at_for(kind: str, start: datetime, jurisdiction: str) -> datetime:
+    """When a ``kind`` deadline whose clock starts at ``start`` falls due. Working days end at
+    close of business; calendar days and months keep the start's local time of day."""
+    timescale = timescale_for(kind, jurisdiction)
+    if timescale.unit == TimescaleUnit.WORKING_DAYS:
+        # The working-day calendar of the jurisdiction whose timescale applies.
+        return due_after_working_days(start, timescale.amount, timescale.jurisdiction)
+    local = start.astimezone(ZoneInfo(settings.TIME_ZONE))
+    naive = local.replace(tzinfo=None)
+    if timescale.unit == TimescaleUnit.CALENDAR_DAYS:
+        naive += timedelta(days=timescale.amount)
+    else:
+        naive += relativedelta(months=timescale.amount)
+    return naive.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def _log(*, by: User | None, action: str, deadline: Deadline, rule: str, allowed: bool = True) -> None:
+    audit.record(
+        user=by,
+        action=action,
+        object_type="deadline",
+        object_id=deadline.pk,
+        case_id=deadline.case_id,
+        allowed=allowed,
+        rule=rule,
+        agency=deadline.owner_agency_id,
+    )
+
+
+@transaction.atomic
+def open_deadline(
+    *,
+    kind: str,
+    title: str,
+    owner_agency: Agency,
+    due_at: datetime,
+    owner: User | None = None,
+    case: Case | None = None,
+    referral: Referral | None = None,
+) -> Deadline:
+    """Open a deadline on a case or a referral. ``title`` goes into reminders and emails, so
+    it must never carry a child's details (name, date of birth, address): describe the task,
+    e.g. "Police contribution to the assessment"."""
+    if kind not in DeadlineKind.values:
+        raise ValidationError({"kind": "Unknown kind of deadline."})
+    deadline = Deadline(
+        kind=kind, title=title, owner_agency=owner_agency, owner=owner, case=case, referral=referral, due_at=due_at
+    )
+    deadline.full_clean()
+    deadline.save()
+    _log(by=None, action="open_deadline", deadline=deadline, rule="deadline opened")
+    return deadline
+
+
+def _close(deadline: Deadline, state: str, action: str) -> Deadline:
+    locked = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    if locked.state not in LIVE_STATES:
+        raise ValidationError("This deadline is no longer open.")
+    locked.state = state
+    if state == DeadlineState.MET:
+        locked.met_at = timezone.now()
+    locked.save(update_fields=["state", "met_at"])
+    _log(by=None, action=action, deadline=locked, rule=f"deadline {state}")
+    return locked
+
+
+@transaction.atomic
+def meet_deadline(*, deadline: Deadline) -> Deadline:
+    """Mark a live deadline met; its unsent reminders become obsolete when their task runs."""
+    return _close(deadline, DeadlineState.MET, "meet_deadline")
+
+
+@transaction.atomic
+def cancel_deadline(*, deadline: Deadline) -> Deadline:
+    """Cancel a live deadline; nothing more is reminded."""
+    return _close(deadline, DeadlineState.CANCELLED, "cancel_deadline")
+
+
+def request_extension(*, by: User, deadline: Deadline, new_due_at: datetime, reason: str) -> Extension:
+    """Ask for a later due time. The requester must see the deadline; a reason is required and
+    only one request waits at a time. A refusal is logged (outside the transaction, so it stays)."""
+    if not visible_deadlines(by).filter(pk=deadline.pk).exists():
+        _log(by=by, action="request_extension", deadline=deadline, rule="cannot see the deadline", allowed=False)
+        raise PermissionDenied("You cannot see this deadline.")
+    return _request_extension(by=by, deadline=deadline, new_due_at=new_due_at, reason=reason)
+
+
+@transaction.atomic
+def _request_extension(*, by: User, deadline: Deadline, new_due_at: datetime, reason: str) -> Extension:
+    locked = Deadline.objects.select_for_update().get(pk=deadline.pk)
+    if locked.state not in LIVE_STATES:
+        raise ValidationError("Only an open deadline can be extended.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Give a reason for the extension."})
+    if new_due_at <= locked.due_at:
+        raise ValidationError({"new_due_at": "The new due time must be later than the current one."})
+    if locked.extensions.filter(state=Extension.State.PENDING).exists():
+        raise ValidationError("An extension is already waiting for approval.")
+    extension = Extension(deadline=locked, requested_by=by, reason=reason.strip(), new_due_at=new_due_at)
+    extension.full_clean()
+    extension.save()
+    _log(by=by, action="request_extension", deadline=locked, rule="can see the deadline")
+    return extension
+
+
+def may_decide_extension(user: User, deadline: Deadline) -> bool:
+    """The owner's supervisor (active line, same agency), or with no owner a supervisor of the owner agency."""
+    if deadline.owner_id is None:
+        return Membership.objects.filter(
+            user=user, agency=deadline.owner_agency_id, role=Role.SUPERVISOR, active=True
+        ).exists()
+    return SupervisionLine.objects.filter(
+        active=True,
+        supervisor__user=user,
+        supervisor__active=True,
+        supervisor__agency=deadline.owner_agency_id,
+        supervisee__user=deadline.owner_id,
+        supervisee__active=True,
+        supervisee__agency=deadline.owner_agency_id,
+    ).exists()
+
+
+def decide_extension(*, by: User, extension: Extension, approve: bool) -> Extension:
+    """Approve or reject a waiting extension. Only the owner's supervisor decides (a refusal is
+    logged). Approval moves the due time and bumps ``due_version``, so claims for the old date
+    lapse and the sweep plans new ones."""
+    deadline = Deadline.objects.get(pk=extension.deadline_id)
+    if not may_decide_extension(by, deadline):
+        _log(by=by, action="decide_extension", deadline=deadline, rule="not the owner's supervisor", allowed=False)
+        raise PermissionDenied("Only the owner's supervisor decides an extension.")
+    return _decide_extension(by=by, extension=extension, approve=approve)
+
+
+@transaction.atomic
+def _decide_extension(*, by: User, extension: Extension, approve: bool) -> Extension:
+    locked = Extension.objects.select_for_update().get(pk=extension.pk)
+    deadline = Deadline.objects.select_for_update().get(pk=locked.deadline_id)
+    if not may_decide_extension(by, deadline):
+        raise PermissionDenied("Only the owner's supervisor decides an extension.")
+    if locked.state != Extension.State.PENDING:
+        raise ValidationError("This extension has already been decided.")
+    if locked.requested_by_id == by.pk:
+        raise ValidationError("An extension is approved by someone other than who asked for it.")
+    locked.state = Extension.State.APPROVED if approve else Extension.State.REJECTED
+    locked.decided_by = by
+    locked.decided_at = timezone.now()
+    locked.save(update_fields=["state", "decided_by", "decided_at"])
+    if approve:
+        if deadline.state not in LIVE_STATES:
+            raise ValidationError("Only an open deadline can be extended.")
+        deadline.due_at = locked.new_due_at
+        deadline.due_version += 1
+        deadline.state = DeadlineState.EXTENDED
+        deadline.save(update_fields=["due_at", "due_version", "state"])
+    _log(
+        by=by,
+        action="approve_extension" if approve else "reject_extension",
+        deadline=deadline,
+        rule="supervisor of the deadline owner",
+    )
+    locked.deadline = deadline
+    return locked

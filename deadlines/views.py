@@ -1,0 +1,224 @@
+"""The deadline pages: my tasks, my notifications, asking for and deciding extensions.
+
+Thin: deadlines are reached only through ``access_control.policy`` (by way of
+``deadlines.queries``); writes go through ``deadlines.services`` and
+``deadlines.notification_services``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from access_control import audit, policy
+from access_control.policy import Action
+from agencies.models import User
+from deadlines import notification_services, queries, services
+from deadlines.forms import DigestForm, ExtensionDecisionForm, ExtensionRequestForm, TaskFilterForm
+from deadlines.models import Deadline
+
+TASKS_PER_PAGE = 25
+NOTIFICATIONS_PER_PAGE = 25
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _amount(delta: timedelta) -> str:
+    """A rough amount of time, as a practitioner would say it: '3 h', '2 days'."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 60:
+        return f"{max(minutes, 1)} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    days = minutes // (24 * 60)
+    return f"{days} days"
+
+
+def due_phrase(due_at: datetime, now: datetime) -> str:
+    """'due in 2 days' or 'overdue by 3 h'."""
+    if due_at < now:
+        return f"overdue by {_amount(now - due_at)}"
+    return f"due in {_amount(due_at - now)}"
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    deadline: Deadline
+    due: str
+    link: str
+    link_label: str
+
+
+def _subject_link(deadline: Deadline, front_door_ids: set[int]) -> tuple[str, str]:
+    """Where the deadline's work is done: the case, or the referral (its triage page for the front door)."""
+    if deadline.case_id is not None:
+        return reverse("cases:detail", args=[deadline.case_id]), deadline.case.reference if deadline.case else ""
+    referral = deadline.referral
+    assert referral is not None
+    name = "referrals:triage" if referral.receiving_agency_id in front_door_ids else "referrals:detail"
+    return reverse(name, args=[referral.pk]), "Referral"
+
+
+def _rows(deadlines: list[Deadline], user: User) -> list[TaskRow]:
+    now = timezone.now()
+    front_door_ids: set[int] = set()
+    if any(d.case_id is None for d in deadlines):
+        front_door_ids = set(policy.front_door_agencies(user).values_list("pk", flat=True))
+    rows = []
+    for deadline in deadlines:
+        link, label = _subject_link(deadline, front_door_ids)
+        rows.append(TaskRow(deadline=deadline, due=due_phrase(deadline.due_at, now), link=link, link_label=label))
+    return rows
+
+
+# --- my tasks ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def tasks(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    filters = TaskFilterForm(request.GET)
+    state = filters.cleaned_data["state"] if filters.is_valid() else ""
+    page = Paginator(queries.tasks_for(user, state=state), TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    audit.record(user=user, action=Action.LIST, object_type="deadline", allowed=True, rule="my tasks")
+    return render(
+        request,
+        "deadlines/tasks.html",
+        {
+            "page": page,
+            "rows": _rows(list(page.object_list), user),
+            "filters": filters,
+            "filtered": bool(state),
+            "query": urlencode({"state": state}) if state else "",
+        },
+    )
+
+
+# --- notifications ----------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    page = Paginator(queries.notifications_for(user), NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    preference = notification_services.preference_for(user)
+    return render(
+        request,
+        "deadlines/notifications.html",
+        {"page": page, "digest_form": DigestForm(initial={"daily_digest": preference.daily_digest})},
+    )
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if request.POST.get("all"):
+        count = notification_services.mark_read(user=user)
+        messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+    else:
+        try:
+            notification_id = int(request.POST.get("notification", ""))
+        except ValueError:
+            return redirect("deadlines:notifications")
+        notification_services.mark_read(user=user, notification_ids=[notification_id])
+        messages.success(request, "Notification marked read.")
+    return redirect("deadlines:notifications")
+
+
+@login_required
+@require_POST
+def notification_preference(request: HttpRequest) -> HttpResponse:
+    form = DigestForm(request.POST)
+    daily_digest = form.is_valid() and form.cleaned_data["daily_digest"]
+    notification_services.set_digest(user=_user(request), daily_digest=daily_digest)
+    if daily_digest:
+        messages.success(request, "You will get one daily digest instead of an email per reminder.")
+    else:
+        messages.success(request, "You will get an email for each reminder.")
+    return redirect("deadlines:notifications")
+
+
+# --- extensions ---------------------------------------------------------------------------
+
+
+def _visible_deadline(user: User, deadline_id: UUID) -> Deadline:
+    """The deadline if the policy lets the user see it; otherwise 404, logged."""
+    deadline = policy.visible_deadlines(user).select_related("case", "referral").filter(pk=deadline_id).first()
+    if deadline is None:
+        audit.record(
+            user=user,
+            action="view",
+            object_type="deadline",
+            object_id=deadline_id,
+            allowed=False,
+            rule="cannot see the deadline",
+        )
+        raise Http404("No deadline here.")
+    return deadline
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def extend(request: HttpRequest, deadline_id: UUID) -> HttpResponse:
+    user = _user(request)
+    deadline = _visible_deadline(user, deadline_id)
+    form = ExtensionRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_extension(
+                by=user, deadline=deadline, new_due_at=form.new_due_at(), reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, "Extension requested. Your supervisor will approve or reject it.")
+            return redirect("deadlines:tasks")
+    return render(request, "deadlines/extend.html", {"deadline": deadline, "form": form, "now": timezone.now()})
+
+
+@login_required
+@require_GET
+def approvals(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    extensions = list(queries.pending_extensions_for(user))
+    audit.record(user=user, action=Action.LIST, object_type="extension", allowed=True, rule="waiting for my approval")
+    return render(request, "deadlines/approvals.html", {"extensions": extensions})
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, extension_id: int) -> HttpResponse:
+    user = _user(request)
+    extension = queries.pending_extensions_for(user).filter(pk=extension_id).first()
+    if extension is None:
+        raise Http404("No extension waiting for you here.")
+    form = ExtensionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose approve or reject.")
+        return redirect("deadlines:approvals")
+    approve = form.cleaned_data["decision"] == "approve"
+    try:
+        services.decide_extension(by=user, extension=extension, approve=approve)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, "Extension approved: the deadline has moved." if approve else "Extension rejected.")
+    return redirect("deadlines:approvals")

@@ -1,0 +1,172 @@
+"""Reminders through a real Celery worker on the test session's Redis (not eager mode):
+repeated sweeps, duplicate deliveries, concurrent sweeps, email failures and a worker that
+dies mid-send each end with the reminder emailed exactly once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from smtplib import SMTPException
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
+from django.db import connections
+from django.utils import timezone
+from pytest_django.fixtures import Settings
+
+from config.celery import app
+from deadlines import reminders
+from deadlines.models import Notification, ReminderClaim
+from deadlines.tasks import send_reminder
+from tests.deadlines.test_reminders import DUE, PoliceDeadline, police_case_deadline
+
+LONDON = ZoneInfo("Europe/London")
+# The BEFORE_5 reminder of DUE (and nothing else) has come due by then.
+NOW = datetime(2026, 11, 30, 18, 0, tzinfo=LONDON)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(60)]
+
+
+class FailingOnceBackend(EmailBackend):
+    """An SMTP server that refuses the first message it is given."""
+
+    failures = 0
+
+    def send_messages(self, email_messages: Any) -> int:
+        if FailingOnceBackend.failures == 0:
+            FailingOnceBackend.failures += 1
+            raise SMTPException("421 try again later")
+        return super().send_messages(email_messages)
+
+
+class DyingBackend(EmailBackend):
+    """The worker process is killed while talking to the SMTP server."""
+
+    def send_messages(self, email_messages: Any) -> int:
+        raise SystemExit("worker killed")
+
+
+def _close_worker_connections(**kwargs: object) -> None:
+    # The worker thread's own database connection must not outlive the test database.
+    connections.close_all()
+
+
+@pytest.fixture
+def worker(settings: Settings) -> Iterator[None]:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert not app.conf.task_always_eager
+    app.control.purge()
+    task_postrun.connect(_close_worker_connections, weak=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
+            yield
+    finally:
+        task_postrun.disconnect(_close_worker_connections)
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for the worker")
+
+
+def claim_sent(claim_id: int) -> Callable[[], bool]:
+    return lambda: ReminderClaim.objects.filter(pk=claim_id, sent_at__isnull=False).exists()
+
+
+def settle() -> None:
+    """Give a duplicate delivery time to (wrongly) send a second email."""
+    time.sleep(1.0)
+
+
+@pytest.fixture
+def setup() -> PoliceDeadline:
+    return police_case_deadline(DUE)
+
+
+def test_three_sweeps_email_each_reminder_once(worker: None, setup: PoliceDeadline) -> None:
+    claimed = [reminders.sweep(NOW) for _ in range(3)]
+    assert [len(c) for c in claimed] == [1, 0, 0]
+    wait_for(claim_sent(claimed[0][0]))
+    settle()
+    assert [m.to for m in mail.outbox] == [[setup.owner.email]]
+
+
+def test_same_task_delivered_twice_emails_once(worker: None, setup: PoliceDeadline) -> None:
+    (claim_id,) = reminders.sweep(NOW, enqueue=False)
+    send_reminder.delay(claim_id)
+    send_reminder.delay(claim_id)
+    wait_for(claim_sent(claim_id))
+    settle()
+    assert len(mail.outbox) == 1
+    assert Notification.objects.filter(claim_id=claim_id).count() == 1
+
+
+def test_concurrent_sweeps_email_once(worker: None, setup: PoliceDeadline) -> None:
+    results: list[list[int]] = []
+    start = threading.Barrier(2)
+
+    def sweep() -> None:
+        try:
+            start.wait()
+            results.append(reminders.sweep(NOW))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert sorted(len(r) for r in results) == [0, 1]
+    wait_for(claim_sent(next(r for r in results if r)[0]))
+    settle()
+    assert len(mail.outbox) == 1
+
+
+def test_email_failure_is_retried_then_sent_once(worker: None, setup: PoliceDeadline, settings: Settings) -> None:
+    FailingOnceBackend.failures = 0
+    settings.EMAIL_BACKEND = f"{__name__}.FailingOnceBackend"
+    (claim_id,) = reminders.sweep(NOW)
+    wait_for(claim_sent(claim_id), timeout=20)
+    settle()
+    assert FailingOnceBackend.failures == 1
+    assert len(mail.outbox) == 1
+    assert ReminderClaim.objects.get(pk=claim_id).attempts == 2
+
+
+def test_worker_killed_mid_send_still_sends_once(worker: None, setup: PoliceDeadline, settings: Settings) -> None:
+    # acks_late and reject-on-worker-lost make the broker redeliver a message whose worker died.
+    assert send_reminder.acks_late and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+    (claim_id,) = reminders.sweep(NOW, enqueue=False)
+    settings.EMAIL_BACKEND = f"{__name__}.DyingBackend"
+    with pytest.raises(SystemExit):
+        reminders.send_reminder(claim_id)  # the dying worker: email leased, nothing sent
+    notification = Notification.objects.get(claim_id=claim_id)
+    assert notification.email_claimed_at is not None and notification.emailed_at is None
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+    # Redelivered at once: the lease is still held, so nothing is sent twice.
+    send_reminder.delay(claim_id)
+    wait_for(lambda: ReminderClaim.objects.get(pk=claim_id).attempts >= 2)
+    settle()
+    assert mail.outbox == []
+
+    # Past the lease, the sweep's safety net queues the unsent claim again and it goes, once.
+    Notification.objects.filter(pk=notification.pk).update(
+        email_claimed_at=timezone.now() - reminders.EMAIL_LEASE - timedelta(seconds=1)
+    )
+    assert reminders.sweep(NOW + reminders.REQUEUE_AFTER + timedelta(minutes=1)) == [claim_id]
+    wait_for(claim_sent(claim_id))
+    settle()
+    assert [m.to for m in mail.outbox] == [[setup.owner.email]]
+    assert settings.EMAIL_BACKEND.endswith("locmem.EmailBackend")

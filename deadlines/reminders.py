@@ -61,7 +61,9 @@ def subtract_working_days(day: date, days: int, jurisdiction: str = "GB-ENG") ->
     return day
 
 
-def _due_kinds(*, due_at: datetime, state: str, jurisdiction: str, now: datetime) -> list[ReminderKind]:
+def _due_kinds(
+    *, due_at: datetime, state: str, jurisdiction: str, now: datetime, opened_at: datetime | None = None
+) -> list[ReminderKind]:
     if state not in LIVE_STATES:
         return []
     zone = ZoneInfo(settings.TIME_ZONE)
@@ -70,7 +72,11 @@ def _due_kinds(*, due_at: datetime, state: str, jurisdiction: str, now: datetime
     for kind, days in BEFORE_DAYS.items():
         remind_on = subtract_working_days(local_due.date(), days, jurisdiction)
         # The same time of day as the deadline, n working days earlier.
-        if now >= datetime.combine(remind_on, local_due.timetz()):
+        moment = datetime.combine(remind_on, local_due.timetz())
+        # A "due in 5 working days" for a deadline opened with one day to run would mislead.
+        if opened_at is not None and moment < opened_at:
+            continue
+        if now >= moment:
             kinds.append(kind)
     if now.astimezone(zone).date() >= local_due.date():
         kinds.append(ReminderKind.DUE_TODAY)
@@ -82,7 +88,11 @@ def _due_kinds(*, due_at: datetime, state: str, jurisdiction: str, now: datetime
 def reminders_due(deadline: Deadline, now: datetime) -> list[ReminderKind]:
     """The reminders of ``deadline`` whose time has come by ``now`` (claimed or not)."""
     return _due_kinds(
-        due_at=deadline.due_at, state=deadline.state, jurisdiction=deadline.owner_agency.jurisdiction, now=now
+        due_at=deadline.due_at,
+        state=deadline.state,
+        jurisdiction=deadline.owner_agency.jurisdiction,
+        now=now,
+        opened_at=deadline.created_at,
     )
 
 
@@ -138,7 +148,9 @@ def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
         if after is not None:
             page = page.filter(Q(due_at__gt=after[0]) | Q(due_at=after[0], id__gt=after[1]))
         rows = list(
-            page.values_list("id", "due_at", "due_version", "state", "owner_agency__jurisdiction")[:SWEEP_BATCH]
+            page.values_list("id", "due_at", "due_version", "state", "owner_agency__jurisdiction", "created_at")[
+                :SWEEP_BATCH
+            ]
         )
         if not rows:
             break
@@ -146,8 +158,8 @@ def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
         ids: list[object] = []
         kinds: list[str] = []
         versions: list[int] = []
-        for deadline_id, due_at, due_version, state, jurisdiction in rows:
-            for kind in _due_kinds(due_at=due_at, state=state, jurisdiction=jurisdiction, now=now):
+        for deadline_id, due_at, due_version, state, jurisdiction, opened_at in rows:
+            for kind in _due_kinds(due_at=due_at, state=state, jurisdiction=jurisdiction, now=now, opened_at=opened_at):
                 ids.append(deadline_id)
                 kinds.append(kind.value)
                 versions.append(due_version)

@@ -96,7 +96,17 @@ def kinds(deadline: Deadline) -> set[str]:
 )
 def test_reminders_fall_due_in_working_days(due: datetime, now: datetime, expected: list[ReminderKind]) -> None:
     deadline = police_case_deadline(due.replace(tzinfo=LONDON)).deadline
+    # Opened well before any of its reminders (some due dates here lie in the past).
+    deadline.created_at = due.replace(tzinfo=LONDON) - timedelta(days=30)
     assert reminders.reminders_due(deadline, now.replace(tzinfo=LONDON)) == expected
+
+
+def test_a_deadline_opened_with_one_working_day_to_run_is_never_due_in_five():
+    due = datetime(2026, 12, 8, 17, 0, tzinfo=LONDON)  # Tuesday
+    deadline = police_case_deadline(due).deadline
+    deadline.created_at = datetime(2026, 12, 7, 10, 0, tzinfo=LONDON)  # Monday morning
+    later = datetime(2026, 12, 7, 17, 30, tzinfo=LONDON)
+    assert reminders.reminders_due(deadline, later) == [ReminderKind.BEFORE_1]
 
 
 def test_met_deadline_has_no_reminders() -> None:

@@ -10,6 +10,7 @@ help:
 	@echo "make run    - web, worker and beat on embedded PostgreSQL/Redis (or DATABASE_URL/REDIS_URL), with demo data"
 	@echo "make test   - the whole pytest suite (unit, API, browser)"
 	@echo "make lint   - ruff and mypy"
+	@echo "make bench  - benchmarks (a deadline sweep over 100,000 open deadlines)"
 	@echo "make shell  - Django shell on the same database"
 
 $(STAMP): requirements.txt requirements-dev.txt

@@ -1,4 +1,4 @@
-"""Per-request facts the access log records: a request id and the interface used."""
+"""Per-request facts: the signed-in user, and what the access log records (a request id and the interface used)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,19 @@ from collections.abc import Callable
 from contextvars import ContextVar
 
 from django.http import HttpRequest, HttpResponse
+from rest_framework.request import Request
+
+from agencies.models import User
 
 request_id: ContextVar[str] = ContextVar("request_id", default="")
 interface: ContextVar[str] = ContextVar("interface", default="task")
+
+
+def request_user(request: HttpRequest | Request) -> User:
+    """The signed-in user of a page or API request (their views require sign-in)."""
+    assert isinstance(request.user, User)
+    return request.user
+
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 

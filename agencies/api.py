@@ -14,9 +14,10 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from access_control.policy import active_memberships, get_administered_agency, get_agency_membership
+from access_control.request_context import request_user
 from agencies import queries, services
 from agencies.models import Membership, Role
-from config.api_errors import as_drf_error, request_user
+from config.api_errors import as_drf_error
 
 
 class ObtainTokenApi(ObtainAuthToken):

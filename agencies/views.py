@@ -17,16 +17,11 @@ from access_control.policy import (
     get_administered_agency,
     get_agency_membership,
 )
+from access_control.request_context import request_user
 from agencies import queries, services
 from agencies.forms import ChangeRoleForm, InviteMemberForm, MemberFilterForm, SupervisorForm
-from agencies.models import User
 
 MEMBERS_PER_PAGE = 25
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _add_errors(form: forms.Form, error: ValidationError) -> None:
@@ -40,7 +35,7 @@ def _add_errors(form: forms.Form, error: ValidationError) -> None:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     return render(
         request,
         "agencies/home.html",
@@ -50,7 +45,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def member_list(request: HttpRequest, agency_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     agency = get_administered_agency(user, agency_id)
     filters = MemberFilterForm(request.GET or None)
     criteria = filters.cleaned_data if filters.is_valid() else {"status": "active"}
@@ -73,7 +68,7 @@ def member_list(request: HttpRequest, agency_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_invite(request: HttpRequest, agency_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     agency = get_administered_agency(user, agency_id)
     form = InviteMemberForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -90,7 +85,7 @@ def member_invite(request: HttpRequest, agency_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_detail(request: HttpRequest, agency_id: int, membership_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     agency = get_administered_agency(user, agency_id)
     membership = get_agency_membership(user, agency, membership_id)
     supervisor = queries.current_supervisor(membership)
@@ -136,7 +131,7 @@ def member_detail(request: HttpRequest, agency_id: int, membership_id: int) -> H
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_deactivate(request: HttpRequest, agency_id: int, membership_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     agency = get_administered_agency(user, agency_id)
     membership = get_agency_membership(user, agency, membership_id)
     error = None

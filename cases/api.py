@@ -33,6 +33,7 @@ from rest_framework.views import APIView
 from access_control import audit, policy
 from access_control.models import AccessLogEntry, BreakGlassGrant
 from access_control.policy import Action, CaseAccess
+from access_control.request_context import request_user
 from agencies.models import Agency, User
 from cases import queries, services
 from cases.models import (
@@ -54,7 +55,7 @@ from cases.models import (
     TeamRole,
     Visibility,
 )
-from config.api_errors import as_drf_error, request_user
+from config.api_errors import as_drf_error
 
 # What the detail answer says the caller may do, so a client can offer only those.
 CASE_ACTIONS = (
@@ -68,13 +69,6 @@ CASE_ACTIONS = (
 )
 NOT_ON_TEAM = "Only people on the case team can be named."
 NOT_AN_AGENCY_MEMBER = "That person is not an active member of that agency."
-
-
-def _service_error(error: DjangoValidationError, **renamed: str) -> serializers.ValidationError:
-    """A service's field errors as a 400, with its field names mapped to this endpoint's input names."""
-    if renamed and hasattr(error, "error_dict"):
-        error = DjangoValidationError({renamed.get(name, name): errors for name, errors in error.error_dict.items()})
-    return as_drf_error(error)
 
 
 def _named_team_members(access: CaseAccess, user_ids: Sequence[int]) -> list[User]:
@@ -480,7 +474,7 @@ class BreakGlassApi(APIView):
         try:
             grant = services.break_glass(user=user, case=case, reason=data.validated_data["reason"])
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(BreakGlassGrantSerializer(grant).data, status=status.HTTP_201_CREATED)
 
 
@@ -512,7 +506,7 @@ class CaseDetailApi(APIView):
         try:
             case = services.update_case(access=access, **changes)
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(_case_detail(dataclasses.replace(access, case=case)))
 
 
@@ -566,7 +560,7 @@ class CaseEntriesApi(PaginatedApi):
         try:
             entry = services.add_entry(access=access, **fields)
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -607,7 +601,7 @@ class EntryCorrectApi(APIView):
         try:
             new = services.correct_entry(access=access, entry=entry, reason=reason, **changes)
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(EntrySerializer(new).data, status=status.HTTP_201_CREATED)
 
 
@@ -647,7 +641,7 @@ class CaseDocumentsApi(PaginatedApi):
                 named_viewers=_named_team_members(access, fields["named_viewers"]),
             )
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
@@ -717,7 +711,7 @@ class CaseTeamApi(PaginatedApi):
                 reason=data.validated_data["reason"],
             )
         except DjangoValidationError as error:
-            raise _service_error(error, user="email") from error
+            raise as_drf_error(error, user="email") from error
         return Response(TeamMemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
 
@@ -738,7 +732,7 @@ class TeamMemberRemoveApi(APIView):
         try:
             member = services.remove_team_member(access=access, member=member, reason=data.validated_data["reason"])
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(TeamMemberSerializer(member).data)
 
 
@@ -770,7 +764,7 @@ class ClosureRequestApi(APIView):
         try:
             closure = services.request_closure(access=access, reason=data.validated_data["reason"])
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(ClosureRequestSerializer(closure).data, status=status.HTTP_201_CREATED)
 
 
@@ -793,5 +787,5 @@ class ClosureDecisionApi(APIView):
                 note=data.validated_data["note"],
             )
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(ClosureRequestSerializer(closure).data)

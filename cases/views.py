@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from access_control import audit, policy
 from access_control.policy import Action, CaseAccess
+from access_control.request_context import request_user
 from agencies.models import Agency, User
 from cases import queries, services
 from cases.forms import (
@@ -58,11 +59,6 @@ CASE_LINKS = {
     "decide_closure": Action.APPROVE_CLOSURE,
     "refer_service": Action.REFER_TO_SERVICE,
 }
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _require(access: CaseAccess, action: Action) -> None:
@@ -111,7 +107,7 @@ def _refused(refusal: PermissionDenied) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     filters = CaseFilterForm(request.GET)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     # Only filter codes travel in the URL; the child's name stays in the session.
@@ -152,7 +148,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_open(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     memberships = policy.active_memberships(user).filter(role__in=services.ROLES_THAT_OPEN_CASES)
     agencies = [m.agency for m in memberships.order_by("agency__name")]
     if not agencies:
@@ -187,7 +183,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def emergency_access(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     form = EmergencyAccessForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         # An unknown reference is logged by the policy as a refused attempt.
@@ -214,7 +210,7 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = policy.get_case(user, case_id)
     children = list(queries.case_children(access))
     for child in children:
@@ -254,7 +250,7 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_edit(request: HttpRequest, case_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = _case_for(user, case_id, Action.EDIT_CASE)
     case = access.case
     form = CaseEditForm(
@@ -277,7 +273,7 @@ def case_edit(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = _case_for(user, case_id, Action.ADD_ENTRY)
     agency = _acting_agency(access)
     form = EntryForm(request.POST or None, team=list(queries.case_team(access)), agency=agency, me=user)
@@ -297,7 +293,7 @@ def entry_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @login_required
 @require_GET
 def entry_detail(request: HttpRequest, entry_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access, entry = policy.get_entry(user, entry_id)
     named = list(entry.named_viewers.all()) if entry.visibility == Visibility.NAMED else []
     return render(
@@ -318,7 +314,7 @@ def entry_detail(request: HttpRequest, entry_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def entry_correct(request: HttpRequest, entry_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access, entry = policy.get_entry(user, entry_id)
     if entry.author_id != user.pk:
         audit.record(
@@ -365,7 +361,7 @@ def entry_correct(request: HttpRequest, entry_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def document_upload(request: HttpRequest, case_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = _case_for(user, case_id, Action.UPLOAD_DOCUMENT)
     agency = _acting_agency(access)
     form = DocumentForm(
@@ -395,7 +391,7 @@ def document_upload(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @login_required
 @require_GET
 def document_download(request: HttpRequest, document_id: UUID) -> FileResponse:
-    user = _user(request)
+    user = request_user(request)
     _access, document = policy.get_document(user, document_id)
     response = FileResponse(
         document.file.open("rb"),
@@ -414,7 +410,7 @@ def document_download(request: HttpRequest, document_id: UUID) -> FileResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def team(request: HttpRequest, case_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = policy.get_case(user, case_id)
     may_manage = access.can(Action.MANAGE_TEAM).allowed
     form = TeamMemberForm(request.POST or None)
@@ -449,7 +445,7 @@ def team(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_remove(request: HttpRequest, case_id: UUID, member_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = _case_for(user, case_id, Action.MANAGE_TEAM)
     member = queries.case_team(access, include_removed=True).filter(pk=member_id).first()
     if member is None:
@@ -477,7 +473,7 @@ def team_remove(request: HttpRequest, case_id: UUID, member_id: int) -> HttpResp
 @login_required
 @require_GET
 def access_log(request: HttpRequest, case_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = policy.get_case(user, case_id, Action.VIEW_ACCESS_LOG)
     page = Paginator(queries.case_access_log(access), ACCESS_LOG_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "cases/access_log.html", {"access": access, "case": access.case, "page": page})
@@ -489,7 +485,7 @@ def access_log(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def closure_request(request: HttpRequest, case_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = _case_for(user, case_id, Action.CLOSE_CASE)
     form = ReasonForm(request.POST or None, label="Why can the case close?")
     if request.method == "POST" and form.is_valid():
@@ -510,7 +506,7 @@ def closure_request(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def closure_decide(request: HttpRequest, case_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = _case_for(user, case_id, Action.APPROVE_CLOSURE)
     form = ClosureDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,21 +1,14 @@
-"""What every API module shares: the signed-in user, and a service's ValidationError as a 400."""
+"""A service's ValidationError as an API's 400, shared by every API module."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
-from rest_framework.request import Request
-
-from agencies.models import User
 
 
-def request_user(request: Request) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def as_drf_error(error: DjangoValidationError) -> ValidationError:
-    """A service's field errors become DRF field errors; others go under non_field_errors."""
+def as_drf_error(error: DjangoValidationError, **renamed: str) -> ValidationError:
+    """A service's field errors become DRF field errors (``renamed`` maps the service's field
+    names to the endpoint's input names); errors of no field go under non_field_errors."""
     if hasattr(error, "error_dict"):
-        return ValidationError(error.message_dict)
+        return ValidationError({renamed.get(name, name): errors for name, errors in error.message_dict.items()})
     return ValidationError({"non_field_errors": error.messages})

@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 
 from access_control import audit
 from access_control.policy import Action
+from access_control.request_context import request_user
 from cases.api import AgencyRefSerializer, PaginatedApi, PersonRefSerializer
-from config.api_errors import request_user
 from deadlines import notification_services, queries
 from deadlines.forms import TASK_STATE_CHOICES
 from deadlines.models import Deadline, DeadlineKind, DeadlineState, Notification, NotificationPreference

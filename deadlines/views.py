@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from access_control import audit, policy
 from access_control.policy import Action
+from access_control.request_context import request_user
 from agencies.models import User
 from deadlines import notification_services, queries, services
 from deadlines.forms import DigestForm, ExtensionDecisionForm, ExtensionRequestForm, TaskFilterForm
@@ -31,11 +32,6 @@ from deadlines.models import Deadline
 
 TASKS_PER_PAGE = 25
 NOTIFICATIONS_PER_PAGE = 25
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _amount(delta: timedelta) -> str:
@@ -92,7 +88,7 @@ def _rows(deadlines: list[Deadline], user: User) -> list[TaskRow]:
 @login_required
 @require_GET
 def tasks(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     filters = TaskFilterForm(request.GET)
     state = filters.cleaned_data["state"] if filters.is_valid() else ""
     page = Paginator(queries.tasks_for(user, state=state), TASKS_PER_PAGE).get_page(request.GET.get("page"))
@@ -116,7 +112,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     page = Paginator(queries.notifications_for(user), NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
     preference = notification_services.preference_for(user)
     return render(
@@ -129,7 +125,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def notifications_read(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if request.POST.get("all"):
         count = notification_services.mark_read(user=user)
         messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
@@ -148,7 +144,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 def notification_preference(request: HttpRequest) -> HttpResponse:
     form = DigestForm(request.POST)
     daily_digest = form.is_valid() and form.cleaned_data["daily_digest"]
-    notification_services.set_digest(user=_user(request), daily_digest=daily_digest)
+    notification_services.set_digest(user=request_user(request), daily_digest=daily_digest)
     if daily_digest:
         messages.success(request, "You will get one daily digest instead of an email per reminder.")
     else:
@@ -178,7 +174,7 @@ def _visible_deadline(user: User, deadline_id: UUID) -> Deadline:
 @login_required
 @require_http_methods(["GET", "POST"])
 def extend(request: HttpRequest, deadline_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     deadline = _visible_deadline(user, deadline_id)
     form = ExtensionRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -197,7 +193,7 @@ def extend(request: HttpRequest, deadline_id: UUID) -> HttpResponse:
 @login_required
 @require_GET
 def approvals(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     extensions = list(queries.pending_extensions_for(user))
     audit.record(user=user, action=Action.LIST, object_type="extension", allowed=True, rule="waiting for my approval")
     return render(request, "deadlines/approvals.html", {"extensions": extensions})
@@ -206,7 +202,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def decide(request: HttpRequest, extension_id: int) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     extension = queries.pending_extensions_for(user).filter(pk=extension_id).first()
     if extension is None:
         raise Http404("No extension waiting for you here.")

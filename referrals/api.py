@@ -41,10 +41,11 @@ from rest_framework.views import APIView
 
 from access_control import audit, policy
 from access_control.policy import ReferralAccess, ReferralAction
+from access_control.request_context import request_user
 from agencies.models import Agency
 from cases.api import AgencyRefSerializer, ChildBriefSerializer, PaginatedApi
 from cases.models import Case, Child
-from config.api_errors import as_drf_error, request_user
+from config.api_errors import as_drf_error
 from referrals import queries, services
 from referrals.models import CASE_DECISIONS, Referral, ReferralAddition, ReferralStatus, TriageDecision
 from referrals.queries import KnownChild
@@ -61,13 +62,6 @@ REFERRAL_ACTIONS = {
     "triage": ReferralAction.TRIAGE,
     "sign_off": ReferralAction.SIGN_OFF,
 }
-
-
-def _service_error(error: DjangoValidationError, **renamed: str) -> serializers.ValidationError:
-    """A service's field errors as a 400, with its field names mapped to this endpoint's input names."""
-    if renamed and hasattr(error, "error_dict"):
-        error = DjangoValidationError({renamed.get(name, name): errors for name, errors in error.error_dict.items()})
-    return as_drf_error(error)
 
 
 def _front_door_field(**kwargs: Any) -> serializers.PrimaryKeyRelatedField[Agency]:
@@ -500,7 +494,7 @@ class ReferralListApi(PaginatedApi):
         try:
             referral = services.save_draft(by=user, receiving_agency=receiving_agency, data=fields)
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         access = policy.get_referral(user, referral.pk)
         return Response(_render(access), status=status.HTTP_201_CREATED)
 
@@ -526,7 +520,7 @@ class ReferralDetailApi(APIView):
                 by=access.user, receiving_agency=receiving_agency, referral=access.referral, data=fields
             )
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(_rendered_after(access, referral))
 
 
@@ -538,7 +532,7 @@ class ReferralSubmitApi(APIView):
         try:
             referral = services.submit_referral(access=access)
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(_rendered_after(access, referral))
 
 
@@ -556,7 +550,7 @@ class ReferralAdditionApi(APIView):
         try:
             addition = services.add_to_referral(access=access, text=data.validated_data["text"])
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(ReferralAdditionSerializer(addition).data, status=status.HTTP_201_CREATED)
 
 
@@ -637,7 +631,7 @@ class ReferralDecisionApi(APIView):
                 passed_to=fields["passed_to"],
             )
         except DjangoValidationError as error:
-            raise _service_error(error, decision_rationale="rationale") from error
+            raise as_drf_error(error, decision_rationale="rationale") from error
         return Response(_rendered_after(access, referral))
 
 
@@ -658,7 +652,7 @@ class ReferralSignOffApi(APIView):
                 access=access, approve=data.validated_data["approve"], note=data.validated_data["note"]
             )
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(_rendered_after(access, referral))
 
 
@@ -733,5 +727,5 @@ class PublicConcernApi(APIView):
         try:
             referral = services.submit_public_concern(receiving_agency=receiving_agency, data=fields)
         except DjangoValidationError as error:
-            raise _service_error(error) from error
+            raise as_drf_error(error) from error
         return Response(PublicConcernReceiptSerializer(referral).data, status=status.HTTP_201_CREATED)

@@ -14,10 +14,11 @@ from rest_framework.views import APIView
 
 from access_control import audit, policy
 from access_control.policy import ServiceReferralAccess, ServiceReferralAction
+from access_control.request_context import request_user
 from agencies.models import Agency, User
 from cases import queries as case_queries
 from cases.api import AgencyRefSerializer, DocumentSerializer, EntrySerializer, PaginatedApi, PersonRefSerializer
-from config.api_errors import as_drf_error, request_user
+from config.api_errors import as_drf_error
 from referrals import queries, services
 from referrals.models import ServiceReferral
 

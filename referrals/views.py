@@ -28,6 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from access_control import audit, policy
 from access_control.policy import ReferralAccess, ReferralAction
+from access_control.request_context import request_user
 from agencies.models import Role, User
 from cases.models import Case
 from referrals import queries, services
@@ -54,11 +55,6 @@ RATE_WINDOW_SECONDS = 3600
 # Someone checking a reference may mistype it a few times; a prober may not try many.
 REFERENCE_CHECKS_PER_CONCERN = 4
 UNKNOWN_REFERENCE = "We cannot find that reference. Check it and try again."
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _referral_for(user: User, referral_id: UUID, action: ReferralAction) -> ReferralAccess:
@@ -131,7 +127,7 @@ def outcome_message(referral: Referral, *, linked_existing: bool, worker: str = 
 @login_required
 @require_GET
 def my_referrals(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     page = Paginator(queries.my_referrals(user=user), REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
     audit.record(user=user, action="list", object_type="referral", allowed=True, rule="referrals I made")
     return render(request, "referrals/my_referrals.html", {"page": page, "may_refer": _may_refer(user)})
@@ -187,7 +183,7 @@ def _sent(request: HttpRequest, referral: Referral) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     if not _may_refer(user):
         raise PermissionDenied("Only staff of an agency make referrals.")
     form = ReferralForm(request.POST or None, initial={"referrer_contact": user.email})
@@ -199,7 +195,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_edit(request: HttpRequest, referral_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = _referral_for(user, referral_id, ReferralAction.EDIT_DRAFT)
     form = ReferralForm(request.POST or None, initial=ReferralForm.data_from(access.referral))
     if request.method == "POST" and form.is_valid():
@@ -210,7 +206,7 @@ def referral_edit(request: HttpRequest, referral_id: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def referral_submit(request: HttpRequest, referral_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = _referral_for(user, referral_id, ReferralAction.EDIT_DRAFT)
     try:
         referral = services.submit_referral(access=access)
@@ -260,14 +256,14 @@ def _render_detail(request: HttpRequest, access: ReferralAccess, add_form: Addit
 @login_required
 @require_GET
 def referral_detail(request: HttpRequest, referral_id: UUID) -> HttpResponse:
-    access = policy.get_referral(_user(request), referral_id)
+    access = policy.get_referral(request_user(request), referral_id)
     return _render_detail(request, access, AdditionForm())
 
 
 @login_required
 @require_POST
 def referral_add(request: HttpRequest, referral_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = _referral_for(user, referral_id, ReferralAction.ADD_TO)
     form = AdditionForm(request.POST)
     if form.is_valid():
@@ -308,7 +304,7 @@ def _inbox_link(referral: Referral, signs_off: set[int], user: User) -> str:
 @login_required
 @require_GET
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     agencies = list(policy.front_door_agencies(user).order_by("name"))
     if not agencies:
         audit.record(
@@ -349,7 +345,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def referral_take(request: HttpRequest, referral_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = _referral_for(user, referral_id, ReferralAction.TRIAGE)
     referral = services.take_referral(access=access)
     messages.success(request, f"You are handling referral {referral.reference}.")
@@ -424,7 +420,7 @@ def _candidates(matches: list[KnownChild], form: TriageDecisionForm) -> list[Can
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_triage(request: HttpRequest, referral_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = policy.get_referral(user, referral_id)
     if access.basis.front_door_role is None:
         policy.check_referral(access, ReferralAction.TRIAGE)  # refused and logged: 403
@@ -491,7 +487,7 @@ def referral_triage(request: HttpRequest, referral_id: UUID) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def referral_sign_off(request: HttpRequest, referral_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = _referral_for(user, referral_id, ReferralAction.SIGN_OFF)
     form = SignOffForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

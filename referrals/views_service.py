@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from access_control import audit, policy
 from access_control.policy import Action, ServiceReferralAction
-from agencies.models import User
+from access_control.request_context import request_user
 from cases import queries as case_queries
 from cases.models import Visibility
 from referrals import queries, services
@@ -24,15 +24,10 @@ from referrals.forms_service import ServiceAnswerForm, ServiceReferralForm
 PER_PAGE = 25
 
 
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def service_referral_new(request: HttpRequest, case_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = policy.get_case(user, case_id)
     if not access.can(Action.REFER_TO_SERVICE):
         policy.check(access, Action.REFER_TO_SERVICE)
@@ -63,7 +58,7 @@ def service_referral_new(request: HttpRequest, case_id: UUID) -> HttpResponse:
 @login_required
 @require_GET
 def service_inbox(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     page = Paginator(queries.service_inbox(user=user), PER_PAGE).get_page(request.GET.get("page"))
     audit.record(
         user=user, action="list", object_type="servicereferral", allowed=True, rule="service referrals to my agency"
@@ -74,7 +69,7 @@ def service_inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def service_referral_detail(request: HttpRequest, referral_id: UUID) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     access = policy.get_service_referral(user, referral_id)
     may_answer = access.can(ServiceReferralAction.DECIDE).allowed
     form = ServiceAnswerForm(request.POST or None, agency_id=access.referral.to_agency_id) if may_answer else None

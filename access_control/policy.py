@@ -25,11 +25,27 @@ from django.utils import timezone
 from access_control import audit
 from access_control.models import BreakGlassGrant, CaseUserObjectPermission
 from agencies.models import Agency, Membership, Role, SupervisionLine, User
-from cases.models import Case, CaseTeamMember, ChronologyEntry, Document, TeamRole, Visibility
+from cases.models import (
+    Case,
+    CaseTeamMember,
+    ChronologyEntry,
+    Contribution,
+    Document,
+    JointAssessment,
+    Meeting,
+    MeetingAction,
+    Plan,
+    PlanAction,
+    TeamRole,
+    Visibility,
+)
 from deadlines.models import Deadline
 from referrals.models import Referral, ReferralStatus, ServiceReferral
 
 ItemT = TypeVar("ItemT", ChronologyEntry, Document)
+CaseworkT = TypeVar("CaseworkT", JointAssessment, Meeting, MeetingAction, Plan, PlanAction)
+# Items whose visibility is team / author's agency / named people.
+SharedItem = ChronologyEntry | Document | Contribution
 
 
 @dataclass(frozen=True)
@@ -120,6 +136,16 @@ class Action(StrEnum):
     GRANT_ACCESS = "grant_access"
     BREAK_GLASS = "break_glass"
     REFER_TO_SERVICE = "refer_to_service"
+    # Joint assessments, meetings, plans and the lead worker.
+    VIEW_CASEWORK = "view_casework"
+    LEAD_ASSESSMENT = "lead_assessment"
+    CONTRIBUTE = "contribute"
+    APPROVE_ASSESSMENT = "approve_assessment"
+    MANAGE_MEETINGS = "manage_meetings"
+    MANAGE_PLAN = "manage_plan"
+    UPDATE_ACTION = "update_action"
+    REASSIGN_LEAD = "reassign_lead"
+    VIEW_CONTRIBUTION = "view_contribution"
 
 
 RULE_TEAM = "case team member"
@@ -251,7 +277,7 @@ def case_basis(user: User, case: Case) -> CaseBasis:
 def decide(basis: CaseBasis, action: Action) -> Decision:
     """May someone with this basis do ``action`` to the case? Names the rule either way."""
     lead = basis.team_role == TeamRole.LEAD
-    if action in (Action.VIEW_CASE, Action.LIST):
+    if action in (Action.VIEW_CASE, Action.LIST, Action.VIEW_CASEWORK):
         return Decision(True, basis.rule) if basis.any else DENY_NO_RULE
     if action == Action.EDIT_CASE:
         if basis.team_role in (TeamRole.LEAD, TeamRole.KEY_WORKER):
@@ -259,7 +285,33 @@ def decide(basis: CaseBasis, action: Action) -> Decision:
         if basis.supervises_lead:
             return Decision(True, "supervisor of the lead worker")
         return Decision(False, "only the lead, key workers and the lead's supervisor edit the case")
-    if action in (Action.ADD_ENTRY, Action.UPLOAD_DOCUMENT, Action.CORRECT_ENTRY, Action.REFER_TO_SERVICE):
+    if action == Action.LEAD_ASSESSMENT:
+        if lead:
+            return Decision(True, basis.rule)
+        return Decision(False, "only the lead worker leads the joint assessment")
+    if action in (Action.APPROVE_ASSESSMENT, Action.REASSIGN_LEAD):
+        if basis.supervises_lead:
+            return Decision(True, "supervisor of the lead worker")
+        what = "approves an assessment" if action == Action.APPROVE_ASSESSMENT else "reassigns the lead worker"
+        return Decision(False, f"only the lead worker's supervisor {what}")
+    if action in (Action.MANAGE_MEETINGS, Action.MANAGE_PLAN):
+        if basis.team_role in (TeamRole.LEAD, TeamRole.KEY_WORKER):
+            return Decision(True, basis.rule)
+        if basis.supervises_lead:
+            return Decision(True, "supervisor of the lead worker")
+        what = "meetings" if action == Action.MANAGE_MEETINGS else "the plan"
+        return Decision(False, f"only the lead, key workers and the lead's supervisor manage {what}")
+    if action == Action.CONTRIBUTE:
+        if basis.team_role:
+            return Decision(True, basis.rule)
+        return Decision(False, "only members of the case team contribute to an assessment")
+    if action in (
+        Action.ADD_ENTRY,
+        Action.UPLOAD_DOCUMENT,
+        Action.CORRECT_ENTRY,
+        Action.REFER_TO_SERVICE,
+        Action.UPDATE_ACTION,
+    ):
         if basis.team_role:
             return Decision(True, basis.rule)
         if basis.supervised_agency_id:
@@ -292,11 +344,11 @@ def decide(basis: CaseBasis, action: Action) -> Decision:
     raise ValueError(f"{action} is not a case action")
 
 
-def decide_item(user: User, basis: CaseBasis, item: ChronologyEntry | Document) -> Decision:
-    """May this user see one chronology entry or document, given their basis on its case?"""
+def decide_item(user: User, basis: CaseBasis, item: SharedItem) -> Decision:
+    """May this user see one chronology entry, document or contribution, given their basis on its case?"""
     if not basis.any:
         return DENY_NO_RULE
-    if item.author_id == user.pk:
+    if item.author_id is not None and item.author_id == user.pk:
         return Decision(True, "author")
     if item.visibility == Visibility.TEAM:
         return Decision(True, basis.rule)
@@ -309,7 +361,7 @@ def decide_item(user: User, basis: CaseBasis, item: ChronologyEntry | Document) 
     return Decision(False, "shared with named people only")
 
 
-def _visible_items_filter(user: User, model: type[ChronologyEntry] | type[Document]) -> Q:
+def _visible_items_filter(user: User, model: type[SharedItem]) -> Q:
     agency_ids = active_memberships(user).values("agency_id")
     named = model.named_viewers.through.objects.filter(**{f"{model._meta.model_name}_id": OuterRef("pk"), "user": user})
     return (
@@ -331,6 +383,41 @@ def visible_documents(user: User, case: Case) -> QuerySet[Document]:
     if not visible_cases(user).filter(pk=case.pk).exists():
         return Document.objects.none()
     return Document.objects.filter(case=case).filter(_visible_items_filter(user, Document))
+
+
+# --- joint assessment contributions: the agency's own until submitted, then as shared ----
+
+RULE_CONTRIBUTING_AGENCY = "member of the contributing agency"
+
+
+def decide_contribution(user: User, basis: CaseBasis, contribution: Contribution) -> Decision:
+    """May this user read a contribution's content? Its own agency always (it is theirs to
+    write); anyone else only once it is submitted, and then as its visibility says."""
+    if not basis.any:
+        return DENY_NO_RULE
+    if contribution.author_agency_id in basis.agency_ids:
+        return Decision(True, RULE_CONTRIBUTING_AGENCY)
+    if contribution.state != "submitted":
+        return Decision(False, "not yet submitted by the contributing agency")
+    return decide_item(user, basis, contribution)
+
+
+def decide_contributing(basis: CaseBasis, contribution: Contribution) -> Decision:
+    """May someone with this basis write the contribution? A case team place held for the
+    contributing agency."""
+    if basis.team_role and basis.team_agency_id == contribution.author_agency_id:
+        return Decision(True, f"{basis.rule} for the contributing agency")
+    return Decision(False, "only the contributing agency's people on the case team write its contribution")
+
+
+def readable_contributions(user: User, assessment: JointAssessment) -> QuerySet[Contribution]:
+    """Contributions of ``assessment`` whose content this user may read (the same rule as
+    ``decide_contribution``, as one query); none unless they may see the case."""
+    if not visible_cases(user).filter(pk=assessment.case_id).exists():
+        return Contribution.objects.none()
+    own = Q(author_agency__in=active_memberships(user).values("agency_id"))
+    shared = Q(state="submitted") & _visible_items_filter(user, Contribution)
+    return Contribution.objects.filter(assessment=assessment).filter(own | shared)
 
 
 # --- the doors: fetch-or-404, logging every decision ---------------------------------
@@ -739,3 +826,76 @@ def my_tasks(user: User) -> QuerySet[Deadline]:
     return visible_deadlines(user).filter(
         Q(owner=user) | Q(owner__isnull=True, owner_agency__in=active_memberships(user).values("agency_id"))
     )
+
+
+# --- assessments, meetings and plans: reached through their case ------------------------
+
+
+def _case_of(obj: JointAssessment | Meeting | MeetingAction | Plan | PlanAction | Contribution) -> Case:
+    if isinstance(obj, MeetingAction):
+        return obj.meeting.case
+    if isinstance(obj, PlanAction):
+        return obj.plan.case
+    if isinstance(obj, Contribution):
+        return obj.assessment.case
+    return obj.case
+
+
+_CASE_PATH = {
+    MeetingAction: "meeting__case",
+    PlanAction: "plan__case",
+    Contribution: "assessment__case",
+}
+
+
+def get_casework(
+    user: User, model: type[CaseworkT], object_id: UUID | int | str, action: Action = Action.VIEW_CASEWORK
+) -> tuple[CaseAccess, CaseworkT]:
+    """An assessment, meeting, meeting action, plan or plan action, if the user may see its case
+    (else 404) and may do ``action`` there (else 403). Either way it is logged."""
+    object_type = model._meta.model_name or "item"
+    path = _CASE_PATH.get(model, "case")
+    try:
+        lookup: dict[str, Any] = {"pk": object_id}
+        obj = model.objects.select_related(path, f"{path}__lead_agency", f"{path}__lead_worker").get(**lookup)
+    except (model.DoesNotExist, ValidationError, ValueError):
+        raise _deny(user, action, object_type, object_id, None, "no such item") from None
+    case = _case_of(obj)
+    basis = case_basis(user, case)
+    if not basis.any:
+        raise _deny(user, action, object_type, obj.pk, case.pk, DENY_NO_RULE.rule)
+    access = CaseAccess(user=user, case=case, basis=basis)
+    decision = access.can(action)
+    if not decision:
+        _deny(user, action, object_type, obj.pk, case.pk, decision.rule)
+        raise PermissionDenied(decision.rule)
+    access.log(action, object_type=object_type, object_id=obj.pk, rule=decision.rule)
+    return access, obj
+
+
+def get_contribution(
+    user: User, contribution_id: UUID | str, action: Action = Action.VIEW_CONTRIBUTION
+) -> tuple[CaseAccess, Contribution]:
+    """A contribution, to read (``VIEW_CONTRIBUTION``: its content as ``decide_contribution``
+    says) or to write (``CONTRIBUTE``: the contributing agency's people on the team). Someone
+    who sees the case but not the content gets 404, as for an entry they may not see."""
+    try:
+        contribution = Contribution.objects.select_related(
+            "assessment", "assessment__case", "assessment__case__lead_agency", "assessment__case__lead_worker"
+        ).get(pk=contribution_id)
+    except (Contribution.DoesNotExist, ValidationError, ValueError):
+        raise _deny(user, action, "contribution", contribution_id, None, "no such contribution") from None
+    case = contribution.assessment.case
+    basis = case_basis(user, case)
+    readable = decide_contribution(user, basis, contribution)
+    if not readable:
+        raise _deny(user, action, "contribution", contribution.pk, case.pk, readable.rule)
+    access = CaseAccess(user=user, case=case, basis=basis)
+    decision = readable
+    if action == Action.CONTRIBUTE:
+        decision = decide_contributing(basis, contribution)
+        if not decision:
+            _deny(user, action, "contribution", contribution.pk, case.pk, decision.rule)
+            raise PermissionDenied(decision.rule)
+    access.log(action, object_type="contribution", object_id=contribution.pk, rule=decision.rule)
+    return access, contribution

@@ -358,3 +358,313 @@ class Document(SharedItem):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- joint assessments --------------------------------------------------------------
+
+
+class AssessmentState(models.TextChoices):
+    OPEN = "open", "Open: gathering contributions"
+    SUBMITTED = "submitted", "Submitted for approval"
+    RETURNED = "returned", "Returned by the supervisor"
+    APPROVED = "approved", "Approved"
+
+
+class JointAssessment(models.Model):
+    """A child and family assessment led by one worker, with a contribution owed by each
+    participating agency. The lead's analysis is seen by the whole case team; the lead's
+    supervisor approves it or returns it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assessments")
+    lead = models.ForeignKey(User, on_delete=models.PROTECT, related_name="led_assessments")
+    lead_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=16, choices=AssessmentState.choices, default=AssessmentState.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    analysis = models.TextField(blank=True)
+    recommendation = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=~Q(state="approved"), name="one_assessment_in_progress_per_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Joint assessment on {self.case}"
+
+
+class ContributionState(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    SUBMITTED = "submitted", "Submitted"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Contribution(models.Model):
+    """What one agency brings to a joint assessment. Requested with a due date (a deadline);
+    once submitted, seen as its visibility says, exactly like a chronology entry: health and
+    police contributions stay with their agency unless shared on a legal basis."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    assessment = models.ForeignKey(JointAssessment, on_delete=models.CASCADE, related_name="contributions")
+    author_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=ContributionState.choices, default=ContributionState.REQUESTED)
+    author = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    summary = models.CharField(max_length=200, blank=True, help_text="A one-line title of the contribution.")
+    agency_knowledge = models.TextField("What our agency knows", blank=True)
+    concerns = models.TextField(blank=True)
+    strengths = models.TextField(blank=True)
+    child_voice = models.TextField("The child's voice", blank=True)
+    recommendation = models.TextField(blank=True)
+    visibility = models.CharField(max_length=8, choices=Visibility.choices, default=Visibility.TEAM)
+    named_viewers = models.ManyToManyField(User, blank=True, related_name="+")
+    legal_basis = models.CharField(max_length=24, choices=LegalBasis.choices, blank=True)
+    legal_basis_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "author_agency"],
+                condition=~Q(state="withdrawn"),
+                name="one_contribution_per_agency",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="submitted") | Q(author__isnull=False, submitted_at__isnull=False),
+                name="submitted_contribution_has_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_agency} contribution"
+
+
+# --- meetings ---------------------------------------------------------------------
+
+
+class MeetingKind(models.TextChoices):
+    STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
+    INITIAL_CONFERENCE = "initial_conference", "Initial child protection conference"
+    REVIEW_CONFERENCE = "review_conference", "Review child protection conference"
+    CORE_GROUP = "core_group", "Core group"
+
+
+class MeetingState(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Meeting(models.Model):
+    """A multi-agency meeting on a case. Agenda before; minutes and decisions once held.
+    Minutes are seen by the whole case team."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meetings")
+    kind = models.CharField(max_length=24, choices=MeetingKind.choices)
+    starts_at = models.DateTimeField()
+    duration_minutes = models.PositiveIntegerField(default=60)
+    location = models.CharField(max_length=200, help_text="A room, or 'Video call' with its link sent separately.")
+    chair = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    organiser = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    agenda = models.TextField(blank=True)
+    state = models.CharField(max_length=16, choices=MeetingState.choices, default=MeetingState.SCHEDULED)
+    minutes = models.TextField(blank=True)
+    decisions = models.TextField(blank=True)
+    held_at = models.DateTimeField(null=True, blank=True)
+    cancelled_reason = models.CharField(max_length=300, blank=True)
+    sequence = models.PositiveIntegerField(default=0, help_text="Calendar revision, raised on each change.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["case", "starts_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.case}"
+
+
+class MeetingAttendee(models.Model):
+    """Someone invited to a meeting for one of their agencies; the invitation is emailed once
+    (with a calendar attachment) under a lease, like reminders."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendees")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    invited_at = models.DateTimeField(default=timezone.now)
+    invitation_sequence = models.PositiveIntegerField(null=True, blank=True)
+    invitation_claimed_at = models.DateTimeField(null=True, blank=True)
+    attended = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["agency__name", "user__full_name"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "user"], name="one_attendance_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.meeting}"
+
+
+class ActionState(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+    DROPPED = "dropped", "No longer needed"
+
+
+class MeetingAction(models.Model):
+    """An action agreed at a meeting, owed by a person for their agency by a due time (a deadline)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="actions")
+    description = models.CharField(max_length=300)
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=ActionState.choices, default=ActionState.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+# --- plans ------------------------------------------------------------------------
+
+
+class PlanKind(models.TextChoices):
+    CHILD_PROTECTION = "child_protection", "Child protection plan"
+    CHILD_IN_NEED = "child_in_need", "Child in need plan"
+
+
+class PlanState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+
+
+class Plan(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans")
+    kind = models.CharField(max_length=24, choices=PlanKind.choices)
+    state = models.CharField(max_length=16, choices=PlanState.choices, default=PlanState.ACTIVE)
+    started_on = models.DateField(default=timezone.localdate)
+    next_review_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-started_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(state="active"), name="one_active_plan_per_case")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.case}"
+
+
+class PlanOutcome(models.Model):
+    """What the plan is for, in words the family understands."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="outcomes")
+    description = models.CharField(max_length=300)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class PlanAction(models.Model):
+    """What one agency (and, when named, one person) will do towards an outcome, by when."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
+    outcome = models.ForeignKey(PlanOutcome, on_delete=models.PROTECT, related_name="actions")
+    description = models.CharField(max_length=300)
+    owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=16, choices=ActionState.choices, default=ActionState.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class ProgressRating(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    NOT_STARTED = "not_started", "Not started"
+    DONE = "done", "Done"
+
+
+class ProgressUpdate(models.Model):
+    """A note of progress on a plan action by someone on the team."""
+
+    action = models.ForeignKey(PlanAction, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    author_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    rating = models.CharField(max_length=16, choices=ProgressRating.choices)
+    note = models.TextField()
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_rating_display()} on {self.action}"
+
+
+class PlanReview(models.Model):
+    """A review of the plan (usually at a review conference), which sets the next review date."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="reviews")
+    reviewed_on = models.DateField()
+    summary = models.TextField()
+    next_review_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    meeting = models.ForeignKey(Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-reviewed_on"]
+
+    def __str__(self) -> str:
+        return f"Review of {self.plan} on {self.reviewed_on}"
+
+
+# --- lead worker changes ------------------------------------------------------------
+
+
+class LeadChange(models.Model):
+    """A case's lead worker reassigned by a supervisor, with the reason (kept for history)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lead_changes")
+    previous_lead = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    new_lead = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    changed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case}: {self.previous_lead} → {self.new_lead}"

@@ -20,6 +20,10 @@ urlpatterns = [
     path("entries/<uuid:entry_id>/", views.entry_detail, name="entry_detail"),
     path("entries/<uuid:entry_id>/correct/", views.entry_correct, name="entry_correct"),
     path("documents/<uuid:document_id>/download/", views.document_download, name="document_download"),
+    # Joint assessments (views_assessment)
+    # Meetings (views_meeting)
+    # Plans (views_plan)
+    # Supervisor's view and lead reassignment (views_supervisor)
 ]
 
 # Mounted under /api/v1/ by config/urls.py.
@@ -43,4 +47,8 @@ api_urlpatterns = [
     path("entries/<uuid:entry_id>/", api.EntryDetailApi.as_view(), name="api-entry-detail"),
     path("entries/<uuid:entry_id>/correct/", api.EntryCorrectApi.as_view(), name="api-entry-correct"),
     path("documents/<uuid:document_id>/download/", api.DocumentDownloadApi.as_view(), name="api-document-download"),
+    # Joint assessments (api_assessment)
+    # Meetings (api_meeting)
+    # Plans (api_plan)
+    # Supervisor's view and lead reassignment (api_supervisor)
 ]

@@ -23,6 +23,7 @@ class DeadlineKind(models.TextChoices):
     FIRST_REVIEW = "first_review", "First review conference"
     LATER_REVIEW = "later_review", "Review conference"
     MEETING = "meeting", "Meeting"
+    MEETING_ACTION = "meeting_action", "Meeting action"
     PLAN_ACTION = "plan_action", "Plan action"
 
 
@@ -63,7 +64,8 @@ LIVE_STATES = (DeadlineState.OPEN, DeadlineState.OVERDUE, DeadlineState.EXTENDED
 
 class Deadline(models.Model):
     """Something owed by a person and their agency by a due time. The subject is one of the
-    foreign keys (a referral now; assessments, contributions, meetings and plan actions later).
+    foreign keys: a referral, or a case and (optionally) the assessment, contribution, meeting,
+    meeting action or plan action on it.
     ``due_version`` grows with each extension, so reminders planned for an old date lapse."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -72,6 +74,22 @@ class Deadline(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines")
     referral = models.ForeignKey(
         "referrals.Referral", on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
+    # What the deadline is for, when more than the case itself (the case is always set too).
+    assessment = models.ForeignKey(
+        "cases.JointAssessment", on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
+    contribution = models.ForeignKey(
+        "cases.Contribution", on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
+    meeting = models.ForeignKey(
+        "cases.Meeting", on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
+    meeting_action = models.ForeignKey(
+        "cases.MeetingAction", on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
+    )
+    plan_action = models.ForeignKey(
+        "cases.PlanAction", on_delete=models.CASCADE, null=True, blank=True, related_name="deadlines"
     )
     owner = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="deadlines")
     owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="deadlines")

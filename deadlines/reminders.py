@@ -180,6 +180,9 @@ def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
         claimed.extend(lost)
         if len(lost) < SWEEP_BATCH:
             break
+    if enqueue:
+        with transaction.atomic():
+            _requeue_lost_notification_emails(now)
     return claimed
 
 
@@ -338,6 +341,68 @@ def send_reminder(claim_id: int) -> bool:
         claim.sent_at = timezone.now()
         claim.save(update_fields=["sent_at"])
     return True
+
+
+# --- notifications of events (a contribution asked for, an assessment returned, ...) -----
+
+
+def notify(recipients: Iterable[User], title: str, body: str = "", *, deadline: Deadline | None = None) -> list[int]:
+    """Tell people something happened: an in-app notification each, and an email sent after
+    commit (digest users get it in their digest instead). The caller writes ``title`` and
+    ``body`` for these recipients: nothing in them may be out of any recipient's sight, and
+    never a child's details. Returns the notification ids."""
+    people = [user for user in recipients if user.is_active]
+    created = Notification.objects.bulk_create(
+        [Notification(recipient=user, deadline=deadline, title=title[:200], body=body) for user in people]
+    )
+    digest = _digest_user_ids(user.pk for user in people)
+    ids = [n.pk for n in created if n.recipient_id not in digest]
+    if ids:
+        transaction.on_commit(lambda: _enqueue_notification_emails(ids))
+    return [n.pk for n in created]
+
+
+def _enqueue_notification_emails(notification_ids: list[int]) -> None:
+    from deadlines.tasks import email_notification
+
+    for notification_id in notification_ids:
+        try:
+            email_notification.delay(notification_id)
+        except OperationalError:
+            # The notification stays unemailed; the sweep queues it again.
+            logger.exception("Could not queue the email of notification %s; the sweep retries.", notification_id)
+            return
+
+
+def email_notification(notification_id: int) -> bool:
+    """Email one event notification once (under the same lease as reminders). Returns whether
+    this run sent it; SMTP errors propagate so the task retries."""
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if notification is None or notification.emailed_at is not None:
+        return False
+    if _digest_user_ids([notification.recipient_id]):
+        return False
+    return _email_one(notification)
+
+
+def _requeue_lost_notification_emails(now: datetime) -> list[int]:
+    """Event notifications whose email was queued but never sent (a lost message or a dead
+    worker), from the last two days; digest users are left to their digest."""
+    digest_users = NotificationPreference.objects.filter(daily_digest=True).values("user_id")
+    lost = list(
+        Notification.objects.filter(
+            claim__isnull=True,
+            emailed_at__isnull=True,
+            created_at__lt=now - REQUEUE_AFTER,
+            created_at__gt=now - timedelta(days=2),
+        )
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - EMAIL_LEASE))
+        .exclude(recipient__in=digest_users)
+        .values_list("pk", flat=True)[:SWEEP_BATCH]
+    )
+    if lost:
+        transaction.on_commit(lambda: _enqueue_notification_emails(lost))
+    return lost
 
 
 def send_daily_digests(now: datetime | None = None) -> int:

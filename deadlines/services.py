@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta  # type: ignore[import-untyped]  # no stubs pinned
@@ -30,6 +31,7 @@ from deadlines.models import (
 from referrals.models import Referral
 
 DEFAULT_JURISDICTION = Jurisdiction.ENGLAND
+SUBJECT_FIELDS = frozenset({"assessment", "contribution", "meeting", "meeting_action", "plan_action"})
 logger = logging.getLogger(__name__)
 
 
@@ -103,14 +105,27 @@ def open_deadline(
     owner: User | None = None,
     case: Case | None = None,
     referral: Referral | None = None,
+    **subject: Any,
 ) -> Deadline:
     """Open a deadline on a case or a referral. ``title`` goes into reminders and emails, so
-    it must never carry a child's details (name, date of birth, address): describe the task,
-    e.g. "Police contribution to the assessment"."""
+    it must never carry a child's details (name, date of birth, address) or anything recorded
+    on the case: describe the task, e.g. "Police contribution to the assessment". ``subject``
+    names what on the case it is for: ``assessment``, ``contribution``, ``meeting``,
+    ``meeting_action`` or ``plan_action``."""
     if kind not in DeadlineKind.values:
         raise ValidationError({"kind": "Unknown kind of deadline."})
+    unknown = set(subject) - SUBJECT_FIELDS
+    if unknown:
+        raise TypeError(f"Not a deadline subject: {', '.join(sorted(unknown))}")
     deadline = Deadline(
-        kind=kind, title=title, owner_agency=owner_agency, owner=owner, case=case, referral=referral, due_at=due_at
+        kind=kind,
+        title=title,
+        owner_agency=owner_agency,
+        owner=owner,
+        case=case,
+        referral=referral,
+        due_at=due_at,
+        **subject,
     )
     deadline.full_clean()
     deadline.save()

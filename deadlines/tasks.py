@@ -30,6 +30,19 @@ def send_reminder(self: object, claim_id: int) -> bool:
     return reminders.send_reminder(claim_id)
 
 
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(SMTPException, OSError),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=None,
+)
+def email_notification(self: object, notification_id: int) -> bool:
+    """Email one event notification once (a contribution asked for, an assessment returned...)."""
+    return reminders.email_notification(notification_id)
+
+
 @shared_task
 def send_daily_digests() -> int:
     """Beat, each morning: one email per digest user."""

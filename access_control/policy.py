@@ -899,3 +899,144 @@ def get_contribution(
             raise PermissionDenied(decision.rule)
     access.log(action, object_type="contribution", object_id=contribution.pk, rule=decision.rule)
     return access, contribution
+
+
+# --- plans: progress on a plan action --------------------------------------------------
+
+
+def decide_plan_progress(basis: CaseBasis, plan_action: PlanAction) -> Decision:
+    """May someone with this basis record progress on (or complete) a plan action? Those who
+    manage the plan, on any action; the rest of the team and their supervisors only on the
+    actions their own agency owes."""
+    manage = decide(basis, Action.MANAGE_PLAN)
+    if manage:
+        return manage
+    update = decide(basis, Action.UPDATE_ACTION)
+    if not update:
+        return update
+    if basis.acting_agency_id is not None and basis.acting_agency_id == plan_action.owner_agency_id:
+        return Decision(True, f"{update.rule} for the agency that owes the action")
+    return Decision(False, "only the owing agency or those who manage the plan record its progress")
+
+
+def check_plan_progress(access: CaseAccess, plan_action: PlanAction) -> Decision:
+    """``decide_plan_progress`` for a case the user can see: a refusal is logged and answers 403."""
+    decision = decide_plan_progress(access.basis, plan_action)
+    if not decision:
+        _deny(access.user, Action.UPDATE_ACTION, "planaction", plan_action.pk, access.case.pk, decision.rule)
+        raise PermissionDenied(decision.rule)
+    access.log(Action.UPDATE_ACTION, object_type="planaction", object_id=plan_action.pk, rule=decision.rule)
+    return decision
+
+
+# --- joint assessments: whose approval waits for whom -------------------------------------
+
+
+def cases_with_supervised_lead(user: User) -> QuerySet[Case]:
+    """Cases whose lead worker this user supervises in the lead's agency: where
+    ``APPROVE_ASSESSMENT`` (and ``REASSIGN_LEAD``) is allowed, as one query."""
+    if not _signed_in(user):
+        return Case.objects.none()
+    return Case.objects.filter(Exists(_supervised_team_rows(user).filter(case=OuterRef("pk"), role=TeamRole.LEAD)))
+
+
+# --- supervisors: the people they supervise, and their caseloads -------------------------
+
+RULE_SUPERVISES_WORKER = "supervisor of this worker"
+
+
+def _lines_to_outer_membership(user: User) -> QuerySet[SupervisionLine]:
+    """Active lines from one of ``user``'s active memberships to the outer query's membership,
+    in the same agency: the supervision the supervisor rule of ``visible_cases`` rests on."""
+    return SupervisionLine.objects.filter(
+        active=True,
+        supervisor__user=user,
+        supervisor__active=True,
+        supervisor__agency=OuterRef("agency"),
+        supervisee=OuterRef("pk"),
+    )
+
+
+def supervisee_memberships(user: User) -> QuerySet[Membership]:
+    """The memberships this user supervises now: active, in an active agency, on an active
+    line from an active membership of theirs in that same agency. One query."""
+    if not _signed_in(user):
+        return Membership.objects.none()
+    return Membership.objects.filter(active=True, agency__active=True).filter(Exists(_lines_to_outer_membership(user)))
+
+
+def supervises_someone() -> Exists:
+    """Whether the outer query's membership (a supervisor's own) has an active supervisee of
+    its agency: an annotation, so the header learns it from the memberships query it runs."""
+    return Exists(
+        SupervisionLine.objects.filter(
+            active=True,
+            supervisor=OuterRef("pk"),
+            supervisee__active=True,
+            supervisee__agency=OuterRef("agency"),
+        )
+    )
+
+
+def decide_caseloads(user: User) -> Decision:
+    """May this user open the supervisor's view? Supervisors (even with no one to supervise
+    yet: they see an empty page) and anyone with a supervisee; nobody else."""
+    if not _signed_in(user):
+        return DENY_NO_RULE
+    if active_memberships(user).filter(role=Role.SUPERVISOR).exists() or supervisee_memberships(user).exists():
+        return Decision(True, "supervisor")
+    return Decision(False, "only supervisors see their team's caseloads")
+
+
+def check_caseloads(user: User, action: str) -> Decision:
+    """``decide_caseloads``, logged either way; a refusal answers 403 (the page is no secret)."""
+    decision = decide_caseloads(user)
+    if not decision:
+        _deny(user, action, "caseload", "", None, decision.rule)
+        raise PermissionDenied(decision.rule)
+    audit.record(user=user, action=action, object_type="caseload", allowed=True, rule=decision.rule)
+    return decision
+
+
+def get_supervisee(user: User, membership_id: int, action: str) -> Membership:
+    """A membership this user supervises now (logged as ``action``); anyone else's is 404,
+    logged, so membership ids cannot be probed."""
+    membership = supervisee_memberships(user).select_related("user", "agency").filter(pk=membership_id).first()
+    if membership is None:
+        raise _deny(user, action, "membership", membership_id, None, "not someone you supervise")
+    audit.record(
+        user=user,
+        action=action,
+        object_type="membership",
+        object_id=membership.pk,
+        allowed=True,
+        rule=RULE_SUPERVISES_WORKER,
+        agency=membership.agency_id,
+    )
+    return membership
+
+
+def readable_entries(user: User) -> QuerySet[ChronologyEntry]:
+    """Chronology entries, on every case this user may see, that they may read there: the
+    rule of ``visible_entries`` across cases, as one query."""
+    if not _signed_in(user):
+        return ChronologyEntry.objects.none()
+    return ChronologyEntry.objects.filter(case__in=visible_cases(user)).filter(
+        _visible_items_filter(user, ChronologyEntry)
+    )
+
+
+# --- meeting actions: done by their owner, or by those who manage meetings ---------------
+
+RULE_ACTION_OWNER = "owner of the action"
+
+
+def decide_completing_meeting_action(user: User, basis: CaseBasis, meeting_action: MeetingAction) -> Decision:
+    """May this user mark a meeting action done? Its owner while they still work on the case
+    (team or supervising), or anyone who manages the case's meetings."""
+    if meeting_action.owner_id == user.pk and decide(basis, Action.UPDATE_ACTION):
+        return Decision(True, RULE_ACTION_OWNER)
+    decision = decide(basis, Action.MANAGE_MEETINGS)
+    if decision:
+        return decision
+    return Decision(False, "only the action's owner and those who manage meetings complete an action")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from access_control.policy import FRONT_DOOR_ROLES, active_memberships
+from access_control.policy import FRONT_DOOR_ROLES, active_memberships, supervises_someone
 from agencies.models import Role
 from deadlines.queries import unread_count, unread_count_of_outer_user
 
@@ -13,7 +13,13 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    memberships = list(active_memberships(user).annotate(unread_notifications=unread_count_of_outer_user()))
+    memberships = list(
+        active_memberships(user).annotate(
+            unread_notifications=unread_count_of_outer_user(),
+            # Whether this membership supervises someone now: "My team" in the header.
+            supervises=supervises_someone(),
+        )
+    )
     # The count rides on the memberships query; someone with no membership pays one query for it.
     unread = getattr(memberships[0], "unread_notifications", 0) if memberships else unread_count(user)
     return {
@@ -24,4 +30,5 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         # The same rule as access_control.policy.front_door_agencies, from memberships already loaded.
         "nav_front_door": any(m.agency.takes_referrals and m.role in FRONT_DOOR_ROLES for m in memberships),
         "nav_unread_notifications": unread,
+        "nav_supervisor": any(getattr(m, "supervises", False) for m in memberships),
     }

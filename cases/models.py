@@ -484,6 +484,10 @@ class Meeting(models.Model):
     decisions = models.TextField(blank=True)
     held_at = models.DateTimeField(null=True, blank=True)
     cancelled_reason = models.CharField(max_length=300, blank=True)
+    # Once held, whether it moved to the next statutory stage: a strategy discussion decided to
+    # convene an initial conference; an initial conference made a child protection plan; a
+    # review conference continued the plan. None for a core group or a meeting not yet held.
+    next_stage_agreed = models.BooleanField(null=True, blank=True)
     sequence = models.PositiveIntegerField(default=0, help_text="Calendar revision, raised on each change.")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -531,6 +535,7 @@ class MeetingAction(models.Model):
     due_at = models.DateTimeField()
     state = models.CharField(max_length=16, choices=ActionState.choices, default=ActionState.OPEN)
     completed_at = models.DateTimeField(null=True, blank=True)
+    dropped_reason = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -601,6 +606,7 @@ class PlanAction(models.Model):
     state = models.CharField(max_length=16, choices=ActionState.choices, default=ActionState.OPEN)
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    dropped_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["due_at", "pk"]

@@ -562,3 +562,88 @@ def join_team_from_referral(*, case: Case, user: User, agency: Agency, referral_
         agency=agency,
     )
     return member
+
+
+# --- reassigning the lead worker ------------------------------------------------------
+
+from cases.models import AssessmentState, JointAssessment, LeadChange  # noqa: E402
+from deadlines.models import LIVE_STATES, Deadline  # noqa: E402
+from deadlines.reminders import notify  # noqa: E402
+
+# Who may lead a case: anyone of the lead agency who works with children's records.
+ROLES_THAT_LEAD = (Role.PRACTITIONER, Role.SUPERVISOR, Role.INTAKE)
+
+
+@checked(Action.REASSIGN_LEAD)
+def reassign_lead(*, access: CaseAccess, new_lead: User, reason: str) -> LeadChange:
+    """The lead worker's supervisor hands the case to another worker of the lead agency, with
+    a reason. In one transaction: the change is recorded (``LeadChange``); the case names the
+    new lead; the old lead stays on the team as a key worker; the new lead holds the lead
+    place (their existing place promoted, or a new one); an assessment still in progress and
+    the old lead's live deadlines on the case for the lead agency move to the new lead, due
+    dates kept. Both workers are told, by case reference only."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the lead worker changes."})
+    case = Case.objects.select_for_update().select_related("lead_agency", "lead_worker").get(pk=access.case.pk)
+    if case.status == CaseStatus.CLOSED:
+        raise ValidationError("This case is closed: its lead worker cannot change.")
+    if case.lead_worker_id != access.case.lead_worker_id:
+        raise ValidationError("The lead worker changed meanwhile. Reload the page and try again.")
+    if new_lead.pk == case.lead_worker_id:
+        raise ValidationError({"new_lead": "This person already leads the case."})
+    if not (
+        new_lead.is_active
+        and active_memberships(new_lead).filter(agency=case.lead_agency, role__in=ROLES_THAT_LEAD).exists()
+    ):
+        raise ValidationError(
+            {"new_lead": f"Choose an active practitioner, intake worker or supervisor of {case.lead_agency.name}."}
+        )
+    previous = case.lead_worker
+    change = LeadChange(case=case, previous_lead=previous, new_lead=new_lead, changed_by=access.user, reason=reason)
+    change.full_clean()
+    change.save()
+    case.lead_worker = new_lead
+    case.save(update_fields=["lead_worker"])
+    # Whoever held the lead place (normally the previous lead) stays on the team as a key worker.
+    CaseTeamMember.objects.filter(case=case, active=True, role=TeamRole.LEAD).exclude(user=new_lead).update(
+        role=TeamRole.KEY_WORKER
+    )
+    place = CaseTeamMember.objects.select_for_update().filter(case=case, user=new_lead, active=True).first()
+    if place is None:
+        place = CaseTeamMember(
+            case=case,
+            user=new_lead,
+            agency=case.lead_agency,
+            role=TeamRole.LEAD,
+            added_by=access.user,
+            added_reason=f"Made lead: {reason}"[:300],
+        )
+        place.full_clean()
+        place.save()
+    else:
+        # The lead leads for the lead agency, whatever agency they were on the team for.
+        place.role, place.agency = TeamRole.LEAD, case.lead_agency
+        place.save(update_fields=["role", "agency"])
+    JointAssessment.objects.filter(case=case, lead=previous).exclude(state=AssessmentState.APPROVED).update(
+        lead=new_lead, lead_agency=case.lead_agency
+    )
+    # Only what the old lead owed for the lead agency: what they owe for another agency stays theirs.
+    Deadline.objects.filter(case=case, owner=previous, owner_agency=case.lead_agency, state__in=LIVE_STATES).update(
+        owner=new_lead
+    )
+    access.log("reassign_lead", object_type="leadchange", object_id=change.pk)
+    # Both may see the case (the old lead is still on the team): its reference, nothing of the record.
+    by = access.user.full_name
+    notify(
+        [new_lead],
+        f"You now lead case {case.reference}",
+        f"{by} made you the lead worker of case {case.reference}. Open the case in Tandem to see what is owed.",
+    )
+    notify(
+        [previous],
+        f"Case {case.reference} has a new lead",
+        f"{by} made {new_lead.full_name} the lead worker of case {case.reference}. "
+        "You stay on the case team as a key worker.",
+    )
+    return change

@@ -58,6 +58,7 @@ CASE_LINKS = {
     "close": Action.CLOSE_CASE,
     "decide_closure": Action.APPROVE_CLOSURE,
     "refer_service": Action.REFER_TO_SERVICE,
+    "reassign_lead": Action.REASSIGN_LEAD,
 }
 
 
@@ -84,6 +85,7 @@ def _case_links(access: CaseAccess, *, pending_closure: bool) -> dict[str, bool]
     may["close"] = may["close"] and not pending_closure
     may["decide_closure"] = may["decide_closure"] and pending_closure
     may["refer_service"] = may["refer_service"] and access.case.status != CaseStatus.CLOSED
+    may["reassign_lead"] = may["reassign_lead"] and access.case.status != CaseStatus.CLOSED
     return may
 
 

@@ -163,6 +163,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Deadline reminders: the sweep claims what is due and queues idempotent sends.
     "sweep-deadlines": {"task": "deadlines.tasks.sweep_deadlines", "schedule": 120.0},
     "deadline-daily-digests": {"task": "deadlines.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
+    # Meeting invitations whose enqueue was lost after commit (each is still sent once).
+    "queue-unsent-meeting-invitations": {"task": "cases.tasks.queue_unsent_invitations", "schedule": 300.0},
 }
 
 # --- authentication -------------------------------------------------------------
@@ -240,6 +242,9 @@ EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# The file-based backend's directory (development and tests), only when given.
+if env("EMAIL_FILE_PATH"):
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Tandem <no-reply@tandem.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -264,6 +269,11 @@ BREAK_GLASS_HOURS = int(env("BREAK_GLASS_HOURS", "4"))
 
 # Close of business: a deadline "in N working days" falls due at this local time.
 WORKING_DAY_ENDS = env("WORKING_DAY_ENDS", "17:00")
+
+# Reminder sends: an email lease older than this with nothing sent is taken to be a dead
+# worker's; a claim queued this long ago and still unsent is queued again by the sweep.
+REMINDER_EMAIL_LEASE_SECONDS = int(env("REMINDER_EMAIL_LEASE_SECONDS", "120"))
+REMINDER_REQUEUE_SECONDS = int(env("REMINDER_REQUEUE_SECONDS", "300"))
 
 # The public concern form: submissions per address per hour, and the fastest a person fills it in.
 PUBLIC_CONCERN_RATE_PER_HOUR = int(env("PUBLIC_CONCERN_RATE_PER_HOUR", "5"))
@@ -332,6 +342,16 @@ SPECTACULAR_SETTINGS = {
         "ConcernCategoryEnum": "cases.models.ConcernCategory",
         "ReferralStatusEnum": "referrals.models.ReferralStatus",
         "TriageDecisionEnum": "referrals.models.TriageDecision",
+        # Plans (cases/api_plan.py); ActionState is shared with meeting actions.
+        "PlanKindEnum": "cases.models.PlanKind",
+        "PlanStateEnum": "cases.models.PlanState",
+        "ActionStateEnum": "cases.models.ActionState",
+        # Joint assessments (cases/api_assessment.py).
+        "AssessmentStateEnum": "cases.models.AssessmentState",
+        "ContributionStateEnum": "cases.models.ContributionState",
+        # Meetings (cases/api_meeting.py).
+        "MeetingKindEnum": "cases.models.MeetingKind",
+        "MeetingStateEnum": "cases.models.MeetingState",
     },
 }
 

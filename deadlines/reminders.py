@@ -40,10 +40,23 @@ logger = logging.getLogger(__name__)
 
 SWEEP_BATCH = 5000
 # A claim queued this long ago and still unsent is queued again (its first enqueue was lost,
-# or its worker died holding an email lease).
+# or its worker died holding an email lease). The default of settings.REMINDER_REQUEUE_SECONDS.
 REQUEUE_AFTER = timedelta(minutes=5)
-# An email lease older than this with nothing sent is taken to be a dead worker's.
+# An email lease older than this with nothing sent is taken to be a dead worker's. The default
+# of settings.REMINDER_EMAIL_LEASE_SECONDS.
 EMAIL_LEASE = timedelta(minutes=2)
+
+
+def requeue_after() -> timedelta:
+    """How long a queued, unsent claim waits before the sweep queues it again (read at call time)."""
+    return timedelta(seconds=settings.REMINDER_REQUEUE_SECONDS)
+
+
+def email_lease() -> timedelta:
+    """How long an email lease holds before it is taken to be a dead worker's (read at call time)."""
+    return timedelta(seconds=settings.REMINDER_EMAIL_LEASE_SECONDS)
+
+
 # The earliest reminder is 5 working days before; no stretch of 5 working days spans more
 # calendar days than this (Christmas and New Year included), so later deadlines are skipped.
 HORIZON = timedelta(days=14)
@@ -174,7 +187,7 @@ def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
             break
     while enqueue:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_REQUEUE_SQL, [now, now - REQUEUE_AFTER, SWEEP_BATCH])
+            cursor.execute(_REQUEUE_SQL, [now, now - requeue_after(), SWEEP_BATCH])
             lost = [row[0] for row in cursor.fetchall()]
             _enqueue_after_commit(lost)
         claimed.extend(lost)
@@ -278,7 +291,7 @@ def _email_one(notification: Notification) -> bool:
     now = timezone.now()
     leased = (
         Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True)
-        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - EMAIL_LEASE))
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - email_lease()))
         .update(email_claimed_at=now)
     )
     if not leased:
@@ -393,10 +406,10 @@ def _requeue_lost_notification_emails(now: datetime) -> list[int]:
         Notification.objects.filter(
             claim__isnull=True,
             emailed_at__isnull=True,
-            created_at__lt=now - REQUEUE_AFTER,
+            created_at__lt=now - requeue_after(),
             created_at__gt=now - timedelta(days=2),
         )
-        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - EMAIL_LEASE))
+        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - email_lease()))
         .exclude(recipient__in=digest_users)
         .values_list("pk", flat=True)[:SWEEP_BATCH]
     )

@@ -87,3 +87,8 @@ def test_no_view_api_form_or_task_reads_case_data_with_a_bare_manager():
     assert any(p.name == "views.py" for p in files) and any(p.name == "api.py" for p in files)
     offenders = {str(path.relative_to(BASE_DIR)): reads for path in files if (reads := bare_reads(path.read_text()))}
     assert offenders == {}
+
+
+def test_the_scanner_lets_an_empty_queryset_through_but_not_a_read_from_it():
+    assert bare_reads("from cases.models import Case\nCase.objects.none()\n") == []
+    assert bare_reads("from cases.models import Case\nCase.objects.all().none()\n") == ["line 2: Case.objects"]

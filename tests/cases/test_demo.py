@@ -20,18 +20,25 @@ from cases.models import (
     Child,
     ChronologyEntry,
     ClosureRequest,
+    ContributionState,
     FamilyLink,
+    JointAssessment,
     LegalBasis,
+    Meeting,
+    MeetingKind,
+    MeetingState,
+    PlanAction,
     Visibility,
     validate_nhs_number,
 )
+from deadlines.models import Deadline, DeadlineState
 
 pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_loads_cases_every_demo_user_partly_sees(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    out = StringIO()
+    out_first = out = StringIO()
     call_command("seed_demo", stdout=out)
     assert "cases." in out.getvalue()
 
@@ -87,6 +94,29 @@ def test_seed_demo_loads_cases_every_demo_user_partly_sees(settings, tmp_path):
     out = StringIO()
     call_command("verify_access_log", stdout=out)
     assert "Access log intact" in out.getvalue()
+
+    # Casework on the demo social worker's cases: a joint assessment with health's agency-only
+    # contribution in and police's due at tomorrow's close of business; a strategy discussion
+    # held with an action and the conference it convened; a plan with one action late.
+    assert "Demo casework loaded on 3 cases." in out_first.getvalue()
+    assessment = JointAssessment.objects.get()
+    assert assessment.lead == practitioner
+    by_kind = {c.author_agency.kind: c for c in assessment.contributions.select_related("author_agency")}
+    assert by_kind["health"].state == ContributionState.SUBMITTED
+    assert by_kind["health"].visibility == Visibility.AGENCY
+    police_due = Deadline.objects.get(contribution=by_kind["police"])
+    assert police_due.state == DeadlineState.OPEN
+    assert police_due.due_at - timezone.now() < timedelta(days=5)
+    assert "police" not in police_due.title.lower() or assessment.case.reference not in police_due.title
+    assert set(Meeting.objects.values_list("kind", "state")) == {
+        (MeetingKind.STRATEGY_DISCUSSION, MeetingState.HELD),
+        (MeetingKind.INITIAL_CONFERENCE, MeetingState.SCHEDULED),
+    }
+    assert Deadline.objects.filter(meeting_action__isnull=False, state=DeadlineState.OPEN).count() == 1
+    assert Deadline.objects.filter(kind="initial_conference", state=DeadlineState.OPEN).count() == 1
+    late = PlanAction.objects.filter(due_at__lt=timezone.now(), state="open")
+    assert late.count() == 1
+    assert Deadline.objects.filter(plan_action__in=late, due_at__lt=timezone.now()).count() == 1
 
     # --if-empty leaves loaded demo data alone.
     call_command("seed_demo", "--if-empty", stdout=StringIO())

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from agencies import demo
 from cases import demo as case_demo
+from cases import demo_casework
 from referrals import demo as referral_demo
 
 
@@ -38,3 +39,7 @@ class Command(BaseCommand):
         if not referral_demo.demo_referrals_exist():
             referrals = referral_demo.seed_referrals()
             self.stdout.write(self.style.SUCCESS(f"Demo referrals loaded: {referrals} referrals and concerns."))
+        # Casework (assessments, meetings, a plan) comes last, on the demo cases, and only once.
+        if case_demo.demo_cases_exist() and not demo_casework.demo_casework_exists():
+            worked = demo_casework.seed_casework()
+            self.stdout.write(self.style.SUCCESS(f"Demo casework loaded on {worked} cases."))

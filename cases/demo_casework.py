@@ -30,7 +30,7 @@ from cases.models import (
 from cases.services import add_team_member
 from cases.services_assessment import ContributionRequest, open_assessment, request_contributions, submit_contribution
 from cases.services_meeting import add_meeting_action, record_meeting_held, schedule_meeting
-from cases.services_plan import add_plan_action, start_plan
+from cases.services_plan import add_plan_action, plan_action_title, start_plan
 from deadlines.calendar import due_after_working_days
 from deadlines.models import Deadline
 
@@ -196,9 +196,12 @@ def _plan(team: _Team) -> None:
         owner=team.health.user,
         due_at=timezone.now() + timedelta(days=1),
     )
-    # The demo starts with this action already a day late: as if two days had passed.
-    Deadline.objects.filter(plan_action=late).update(due_at=timezone.now() - timedelta(days=1))
-    PlanAction.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(days=1))
+    # The demo starts with this action already a day late, as if two days had passed.
+    yesterday = timezone.now() - timedelta(days=1)
+    PlanAction.objects.filter(pk=late.pk).update(due_at=yesterday)
+    Deadline.objects.filter(plan_action=late).update(
+        due_at=yesterday, title=plan_action_title(team.health.agency, yesterday)
+    )
     add_plan_action(
         access=_access(team.lead, team.case, Action.MANAGE_PLAN),
         outcome=second,

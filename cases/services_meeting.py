@@ -579,10 +579,13 @@ def deliver_invitation(attendee_id: int, sequence: int) -> bool:
     ).get(pk=attendee_id)
     never_sent = attendee.invitation_sequence is None
     cancelled = attendee.meeting.state == MeetingState.CANCELLED
+    # A meeting already held (recorded before its invitation went) needs no invitation.
+    held = attendee.meeting.state == MeetingState.HELD
     still_sees_case = (
         attendee.user.is_active and visible_cases(attendee.user).filter(pk=attendee.meeting.case_id).exists()
     )
-    if still_sees_case and not (cancelled and never_sent):
+    send = still_sees_case and not held and not (cancelled and never_sent)
+    if send:
         try:
             invitation_email(attendee, now=now).send()
         except Exception:
@@ -590,4 +593,4 @@ def deliver_invitation(attendee_id: int, sequence: int) -> bool:
             MeetingAttendee.objects.filter(pk=attendee_id, invitation_claimed_at=now).update(invitation_claimed_at=None)
             raise
     MeetingAttendee.objects.filter(pk=attendee_id).update(invitation_sequence=sequence, invitation_claimed_at=None)
-    return still_sees_case and not (cancelled and never_sent)
+    return send

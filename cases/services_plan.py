@@ -216,6 +216,12 @@ def _owing_agency_team(case: Case, agency: Agency) -> list[CaseTeamMember]:
     )
 
 
+def plan_action_title(owner_agency: Agency, due_at: datetime) -> str:
+    """A plan action's deadline title: the agency and the date, never the description (it may
+    carry case detail, and the title goes into reminder emails)."""
+    return f"{owner_agency.name} plan action due {_format_day(due_at)}"
+
+
 @checked(Action.MANAGE_PLAN)
 def add_plan_action(
     *,
@@ -252,7 +258,7 @@ def add_plan_action(
     )
     action.full_clean()
     action.save()
-    title = f"{owner_agency.name} plan action due {_format_day(due_at)}"
+    title = plan_action_title(owner_agency, due_at)
     deadline = open_deadline(
         kind=DeadlineKind.PLAN_ACTION,
         title=title,

@@ -409,6 +409,13 @@ def test_someone_who_left_the_team_before_the_send_is_sent_nothing(team):
     assert mail.outbox == []
 
 
+def test_a_meeting_recorded_as_held_before_its_invitations_went_sends_none(team):
+    meeting = schedule(team)
+    hold(team, meeting)
+    assert deliver_all(meeting.pk) == [False, False, False, False]
+    assert mail.outbox == []
+
+
 def test_no_email_carries_the_childs_name_or_the_agenda(team):
     meeting = schedule(team)
     deliver_all(meeting.pk)

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test import Client
@@ -29,7 +30,7 @@ from cases.models import (
 )
 from cases.queries_assessment import assessments_awaiting_approval
 from deadlines import reminders
-from deadlines.models import Deadline, DeadlineKind, DeadlineState, Notification
+from deadlines.models import Deadline, DeadlineKind, DeadlineState, Notification, NotificationPreference
 from deadlines.services import due_at_for
 from referrals.models import TriageDecision
 from tests.cases.assessment_helpers import (
@@ -463,6 +464,32 @@ def test_reminders_of_an_overdue_contribution_never_carry_its_content_outside_he
         for value in HEALTH_CONTENT.values():
             assert value not in text
         assert child.given_names not in text and child.family_name not in text
+
+
+def test_a_daily_digest_never_carries_an_agency_only_contribution_outside_its_agency(world):
+    """The lead and the police officer take a daily digest: the submission notice, the police
+    reminders and the escalation to the lead say nothing of what health kept to itself."""
+    outside = [world.lead, world.police]
+    world.case.children.update(given_names="Zephyrine", family_name="Quillfeather-Synthetic")
+    for person in outside:
+        NotificationPreference.objects.create(user=person, daily_digest=True)
+    assessment = open_assessment(world)
+    ask(world, assessment, world.health_agency)
+    ask(world, assessment, world.police_agency)  # police never answers: its reminders escalate
+    submit_health(world, assessment, visibility=Visibility.AGENCY)
+    police_due = Deadline.objects.get(contribution__author_agency=world.police_agency)
+    for claim_id in reminders.sweep(now=police_due.due_at + timedelta(days=1), enqueue=False):
+        reminders.send_reminder(claim_id)
+    mail.outbox.clear()
+
+    assert reminders.send_daily_digests() >= len(outside)
+    digests = {message.to[0]: message.body for message in mail.outbox}
+    assert "submitted its contribution" in digests[world.lead.email]  # told of the submission...
+    assert "Overdue" in digests[world.lead.email] and "Overdue" in digests[world.police.email]
+    for person in outside:
+        for value in HEALTH_CONTENT.values():
+            assert value not in digests[person.email]  # ...and nothing health wrote
+    assert all("Quillfeather" not in body for body in digests.values())
 
 
 # --- pages ---------------------------------------------------------------------------------------

@@ -5,16 +5,17 @@ from typing import Any
 from django import forms
 
 from agencies.models import Membership, Role
+from config.forms import ServiceErrorsMixin
 
 
-class InviteMemberForm(forms.Form):
+class InviteMemberForm(ServiceErrorsMixin, forms.Form):
     full_name = forms.CharField(label="Full name", max_length=200)
     email = forms.EmailField(label="Work email address")
     role = forms.ChoiceField(label="Role", choices=Role.choices)
     job_title = forms.CharField(label="Job title (optional)", max_length=120, required=False)
 
 
-class ChangeRoleForm(forms.Form):
+class ChangeRoleForm(ServiceErrorsMixin, forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
 
 
@@ -23,7 +24,7 @@ class MemberChoiceField(forms.ModelChoiceField[Membership]):
         return obj.user.full_name
 
 
-class SupervisorForm(forms.Form):
+class SupervisorForm(ServiceErrorsMixin, forms.Form):
     supervisor = MemberChoiceField(
         label="Supervised by",
         queryset=Membership.objects.none(),

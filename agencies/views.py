@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -22,15 +21,6 @@ from agencies import queries, services
 from agencies.forms import ChangeRoleForm, InviteMemberForm, MemberFilterForm, SupervisorForm
 
 MEMBERS_PER_PAGE = 25
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's validation error on the form it came from."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -75,7 +65,7 @@ def member_invite(request: HttpRequest, agency_id: int) -> HttpResponse:
         try:
             membership = services.invite_member(by=user, agency=agency, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            form.add_service_errors(error)
         else:
             messages.success(request, f"{membership.user.full_name} was invited as {membership.get_role_display()}.")
             return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
@@ -99,7 +89,7 @@ def member_detail(request: HttpRequest, agency_id: int, membership_id: int) -> H
         try:
             services.change_role(by=user, membership=membership, role=role_form.cleaned_data["role"])
         except ValidationError as error:
-            _add_errors(role_form, error)
+            role_form.add_service_errors(error)
         else:
             messages.success(request, "Role changed.")
             return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
@@ -109,7 +99,7 @@ def member_detail(request: HttpRequest, agency_id: int, membership_id: int) -> H
                 by=user, membership=membership, supervisor=supervisor_form.cleaned_data["supervisor"]
             )
         except ValidationError as error:
-            _add_errors(supervisor_form, error)
+            supervisor_form.add_service_errors(error)
         else:
             messages.success(request, "Supervisor changed.")
             return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)

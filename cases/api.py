@@ -71,7 +71,7 @@ NOT_ON_TEAM = "Only people on the case team can be named."
 NOT_AN_AGENCY_MEMBER = "That person is not an active member of that agency."
 
 
-def _named_team_members(access: CaseAccess, user_ids: Sequence[int]) -> list[User]:
+def named_team_members(access: CaseAccess, user_ids: Sequence[int]) -> list[User]:
     """Resolve ``named_viewers`` ids to people on the case team; anyone else is a field error."""
     if not user_ids:
         return []
@@ -556,7 +556,7 @@ class CaseEntriesApi(PaginatedApi):
         data = EntryInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        fields["named_viewers"] = _named_team_members(access, fields["named_viewers"])
+        fields["named_viewers"] = named_team_members(access, fields["named_viewers"])
         try:
             entry = services.add_entry(access=access, **fields)
         except DjangoValidationError as error:
@@ -597,7 +597,7 @@ class EntryCorrectApi(APIView):
         changes = dict(data.validated_data)
         reason = changes.pop("correction_reason")
         if "named_viewers" in changes:
-            changes["named_viewers"] = _named_team_members(access, changes["named_viewers"])
+            changes["named_viewers"] = named_team_members(access, changes["named_viewers"])
         try:
             new = services.correct_entry(access=access, entry=entry, reason=reason, **changes)
         except DjangoValidationError as error:
@@ -638,7 +638,7 @@ class CaseDocumentsApi(PaginatedApi):
                 title=fields["title"],
                 visibility=fields["visibility"],
                 legal_basis=fields["legal_basis"],
-                named_viewers=_named_team_members(access, fields["named_viewers"]),
+                named_viewers=named_team_members(access, fields["named_viewers"]),
             )
         except DjangoValidationError as error:
             raise as_drf_error(error) from error

@@ -23,7 +23,7 @@ from access_control.policy import Action, CaseAccess
 from access_control.request_context import request_user
 from agencies.models import Agency, User
 from cases import queries_assessment, services_assessment
-from cases.api import AgencyRefSerializer, PaginatedApi, PersonRefSerializer, _named_team_members
+from cases.api import AgencyRefSerializer, PaginatedApi, PersonRefSerializer, named_team_members
 from cases.models import Contribution, ContributionState, JointAssessment, LegalBasis, Visibility
 from cases.queries_assessment import ContributionRow
 from cases.services_assessment import ContributionRequest
@@ -210,7 +210,7 @@ class AssessmentDecisionInputSerializer(serializers.Serializer[None]):
 def _contribution_fields(access: CaseAccess, data: dict[str, Any]) -> dict[str, Any]:
     fields = dict(data)
     if "named_viewers" in fields:
-        named: list[User] = _named_team_members(access, fields["named_viewers"])
+        named: list[User] = named_team_members(access, fields["named_viewers"])
         fields["named_viewers"] = named
     return fields
 

@@ -22,33 +22,18 @@ from cases.models import (
     TeamRole,
     Visibility,
 )
+from config.forms import ServiceErrorsMixin
 
 # Health and police information stays with the author's agency unless they choose otherwise.
 AGENCY_ONLY_BY_DEFAULT = (AgencyKind.HEALTH, AgencyKind.POLICE)
 
 
-def _date_input() -> forms.DateInput:
+def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _text_area(rows: int = 4) -> forms.Textarea:
+def text_area(rows: int = 4) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
-
-
-class ServiceErrorsMixin:
-    """Show a service's ValidationError on the field it names (``aliases`` maps the
-    service's names to this form's), or above the form when it names none."""
-
-    service_field_aliases: dict[str, str] = {}
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        assert isinstance(self, forms.Form)
-        if hasattr(error, "error_dict"):
-            for name, messages in error.message_dict.items():
-                name = self.service_field_aliases.get(name, name)
-                self.add_error(name if name in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
 
 
 # --- the list --------------------------------------------------------------------------
@@ -71,13 +56,13 @@ class OpenCaseForm(ServiceErrorsMixin, forms.Form):
     given_names = forms.CharField(label="Given names", max_length=120)
     family_name = forms.CharField(label="Family name", max_length=120)
     date_of_birth = forms.DateField(
-        label="Date of birth (optional)", required=False, widget=_date_input(), input_formats=["%Y-%m-%d"]
+        label="Date of birth (optional)", required=False, widget=date_input(), input_formats=["%Y-%m-%d"]
     )
     date_of_birth_estimated = forms.BooleanField(label="The date of birth is an estimate", required=False)
     sex = forms.ChoiceField(label="Sex", choices=Sex.choices, initial=Sex.NOT_KNOWN)
     category = forms.ChoiceField(label="Category of concern", choices=ConcernCategory.choices)
     risk_level = forms.ChoiceField(label="Risk level", choices=RiskLevel.choices, initial=RiskLevel.MEDIUM)
-    reason = forms.CharField(label="Why is this case being opened?", max_length=300, widget=_text_area(3))
+    reason = forms.CharField(label="Why is this case being opened?", max_length=300, widget=text_area(3))
 
     def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -156,13 +141,13 @@ class SharingFieldsMixin(ServiceErrorsMixin):
         return [self.team_users[pk] for pk in self.cleaned_data["named_viewers"] if pk in self.team_users]
 
 
-def _visibility_field() -> forms.ChoiceField:
+def visibility_field() -> forms.ChoiceField:
     return forms.ChoiceField(
         label="Who may see this?", choices=Visibility.choices, widget=forms.RadioSelect, initial=Visibility.TEAM
     )
 
 
-def _legal_basis_field() -> forms.ChoiceField:
+def legal_basis_field() -> forms.ChoiceField:
     return forms.ChoiceField(
         label="Legal basis for sharing",
         choices=[("", "None (kept within my agency)"), *[c for c in LegalBasis.choices if c[0]]],
@@ -171,7 +156,7 @@ def _legal_basis_field() -> forms.ChoiceField:
     )
 
 
-def _named_viewers_field() -> forms.TypedMultipleChoiceField:
+def named_viewers_field() -> forms.TypedMultipleChoiceField:
     return forms.TypedMultipleChoiceField(
         label="Named people",
         coerce=int,
@@ -182,15 +167,15 @@ def _named_viewers_field() -> forms.TypedMultipleChoiceField:
 
 
 class EntryForm(SharingFieldsMixin, forms.Form):
-    event_date = forms.DateField(label="Date of the event", widget=_date_input(), input_formats=["%Y-%m-%d"])
+    event_date = forms.DateField(label="Date of the event", widget=date_input(), input_formats=["%Y-%m-%d"])
     kind = forms.ChoiceField(label="Kind", choices=EntryKind.choices)
     summary = forms.CharField(label="Summary", max_length=200)
-    detail = forms.CharField(label="Detail", required=False, widget=_text_area(6))
+    detail = forms.CharField(label="Detail", required=False, widget=text_area(6))
     significance = forms.ChoiceField(label="Significance", choices=Significance.choices, initial=Significance.ROUTINE)
-    visibility = _visibility_field()
-    legal_basis = _legal_basis_field()
+    visibility = visibility_field()
+    legal_basis = legal_basis_field()
     legal_basis_note = forms.CharField(label="Note on the legal basis (optional)", max_length=300, required=False)
-    named_viewers = _named_viewers_field()
+    named_viewers = named_viewers_field()
 
     def __init__(self, *args: Any, team: list[CaseTeamMember], agency: Agency | None, me: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -200,7 +185,7 @@ class EntryForm(SharingFieldsMixin, forms.Form):
 
 
 class EntryCorrectionForm(EntryForm):
-    correction_reason = forms.CharField(label="What was wrong?", max_length=300, widget=_text_area(3))
+    correction_reason = forms.CharField(label="What was wrong?", max_length=300, widget=text_area(3))
 
     field_order = ["correction_reason"]
 
@@ -232,9 +217,9 @@ class DocumentForm(SharingFieldsMixin, forms.Form):
         help_text="A PDF, Word (.docx), JPEG, PNG or plain text file.",
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.docx,.jpg,.jpeg,.png,.txt"}),
     )
-    visibility = _visibility_field()
-    legal_basis = _legal_basis_field()
-    named_viewers = _named_viewers_field()
+    visibility = visibility_field()
+    legal_basis = legal_basis_field()
+    named_viewers = named_viewers_field()
 
     def __init__(self, *args: Any, team: list[CaseTeamMember], agency: Agency | None, me: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -259,7 +244,7 @@ class TeamMemberForm(ServiceErrorsMixin, forms.Form):
         choices=[(TeamRole.KEY_WORKER, TeamRole.KEY_WORKER.label), (TeamRole.CONTRIBUTOR, TeamRole.CONTRIBUTOR.label)],
         initial=TeamRole.CONTRIBUTOR,
     )
-    reason = forms.CharField(label="Why do they join the team?", max_length=300, widget=_text_area(2))
+    reason = forms.CharField(label="Why do they join the team?", max_length=300, widget=text_area(2))
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -281,7 +266,7 @@ class TeamMemberForm(ServiceErrorsMixin, forms.Form):
 
 
 class ReasonForm(ServiceErrorsMixin, forms.Form):
-    reason = forms.CharField(label="Reason", max_length=300, widget=_text_area(3))
+    reason = forms.CharField(label="Reason", max_length=300, widget=text_area(3))
 
     def __init__(self, *args: Any, label: str = "Reason", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -300,7 +285,7 @@ class ClosureDecisionForm(ServiceErrorsMixin, forms.Form):
     note = forms.CharField(
         label="Note",
         required=False,
-        widget=_text_area(3),
+        widget=text_area(3),
         help_text="Required when you return the request: say what is still needed.",
     )
 
@@ -314,6 +299,6 @@ class EmergencyAccessForm(ServiceErrorsMixin, forms.Form):
     reference = forms.CharField(label="Case reference", max_length=20, help_text="For example TDM-2026-000123.")
     reason = forms.CharField(
         label="What is the emergency?",
-        widget=_text_area(3),
+        widget=text_area(3),
         help_text="Your reason is recorded and sent to the case lead.",
     )

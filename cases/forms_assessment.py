@@ -11,16 +11,16 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from cases.forms import (
-    ServiceErrorsMixin,
     SharingFieldsMixin,
-    _date_input,
-    _legal_basis_field,
-    _named_viewers_field,
-    _text_area,
-    _visibility_field,
+    date_input,
+    legal_basis_field,
+    named_viewers_field,
+    text_area,
+    visibility_field,
 )
 from cases.models import CaseTeamMember, Contribution
 from cases.services_assessment import ContributionRequest
+from config.forms import ServiceErrorsMixin
 from deadlines.calendar import end_of_working_day
 
 
@@ -41,7 +41,7 @@ class RequestContributionsForm(ServiceErrorsMixin, forms.Form):
                 label=f"Due date for {agency.name}",
                 required=False,
                 initial=default_due,
-                widget=_date_input(),
+                widget=date_input(),
                 input_formats=["%Y-%m-%d"],
             )
 
@@ -83,20 +83,20 @@ class ContributionForm(SharingFieldsMixin, forms.Form):
     summary = forms.CharField(
         label="Summary", max_length=200, required=False, help_text="One line, e.g. 'Health visiting since birth'."
     )
-    agency_knowledge = forms.CharField(label="What our agency knows", required=False, widget=_text_area(6))
-    concerns = forms.CharField(label="Concerns", required=False, widget=_text_area(5))
-    strengths = forms.CharField(label="Strengths", required=False, widget=_text_area(5))
+    agency_knowledge = forms.CharField(label="What our agency knows", required=False, widget=text_area(6))
+    concerns = forms.CharField(label="Concerns", required=False, widget=text_area(5))
+    strengths = forms.CharField(label="Strengths", required=False, widget=text_area(5))
     child_voice = forms.CharField(
         label="The child's voice",
         required=False,
-        widget=_text_area(4),
+        widget=text_area(4),
         help_text="What the child said, in their words where you can, or how they seemed.",
     )
-    recommendation = forms.CharField(label="Recommendation", required=False, widget=_text_area(4))
-    visibility = _visibility_field()
-    legal_basis = _legal_basis_field()
+    recommendation = forms.CharField(label="Recommendation", required=False, widget=text_area(4))
+    visibility = visibility_field()
+    legal_basis = legal_basis_field()
     legal_basis_note = forms.CharField(label="Note on the legal basis (optional)", max_length=300, required=False)
-    named_viewers = _named_viewers_field()
+    named_viewers = named_viewers_field()
 
     def __init__(self, *args: Any, team: list[CaseTeamMember], agency: Agency, me: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -125,10 +125,10 @@ class AnalysisForm(ServiceErrorsMixin, forms.Form):
     analysis = forms.CharField(
         label="Analysis",
         required=False,
-        widget=_text_area(10),
+        widget=text_area(10),
         help_text="Bring the contributions together: what they mean for the child's safety and needs.",
     )
-    recommendation = forms.CharField(label="Recommendation", required=False, widget=_text_area(5))
+    recommendation = forms.CharField(label="Recommendation", required=False, widget=text_area(5))
 
 
 class AssessmentDecisionForm(ServiceErrorsMixin, forms.Form):
@@ -140,6 +140,6 @@ class AssessmentDecisionForm(ServiceErrorsMixin, forms.Form):
     note = forms.CharField(
         label="Note",
         required=False,
-        widget=_text_area(4),
+        widget=text_area(4),
         help_text="Required when you return it: say what the lead needs to change.",
     )

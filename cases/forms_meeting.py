@@ -8,9 +8,9 @@ from django import forms
 from django.utils import timezone
 
 from agencies.models import User
-from cases.forms import ServiceErrorsMixin
 from cases.models import CaseTeamMember, MeetingAttendee, MeetingKind
 from cases.services_meeting import NEXT_STAGE_QUESTIONS, missing_strategy_agencies
+from config.forms import ServiceErrorsMixin
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 

@@ -10,21 +10,21 @@ from django import forms
 from django.utils import timezone
 
 from agencies.models import Agency, User
-from cases.forms import ServiceErrorsMixin
 from cases.models import CaseTeamMember, PlanKind, PlanOutcome, ProgressRating
+from config.forms import ServiceErrorsMixin
 
 
-def _date_input() -> forms.DateInput:
+def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
     return forms.DateField(
-        label=label, required=required, widget=_date_input(), input_formats=["%Y-%m-%d"], help_text=help_text
+        label=label, required=required, widget=date_input(), input_formats=["%Y-%m-%d"], help_text=help_text
     )
 
 
-def _text_area(rows: int) -> forms.Textarea:
+def text_area(rows: int) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
@@ -32,7 +32,7 @@ class PlanStartForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label="Kind of plan", choices=PlanKind.choices, widget=forms.RadioSelect)
     outcomes = forms.CharField(
         label="Outcomes",
-        widget=_text_area(5),
+        widget=text_area(5),
         help_text="One outcome a line, in words the family understands. You can add more later.",
     )
     next_review_on = _date_field(
@@ -46,7 +46,7 @@ class PlanStartForm(ServiceErrorsMixin, forms.Form):
 
 
 class OutcomeForm(ServiceErrorsMixin, forms.Form):
-    description = forms.CharField(label="Outcome", max_length=300, widget=_text_area(2))
+    description = forms.CharField(label="Outcome", max_length=300, widget=text_area(2))
 
 
 class PlanActionForm(ServiceErrorsMixin, forms.Form):
@@ -56,7 +56,7 @@ class PlanActionForm(ServiceErrorsMixin, forms.Form):
     service_field_aliases = {"due_at": "due_on"}
 
     outcome = forms.TypedChoiceField(label="Towards which outcome?", coerce=int)
-    description = forms.CharField(label="What will be done", max_length=300, widget=_text_area(2))
+    description = forms.CharField(label="What will be done", max_length=300, widget=text_area(2))
     owner_agency = forms.TypedChoiceField(label="Agency that owes it", coerce=int)
     owner = forms.TypedChoiceField(
         label="Person (optional)",
@@ -117,12 +117,12 @@ class PlanActionForm(ServiceErrorsMixin, forms.Form):
 
 class ProgressForm(ServiceErrorsMixin, forms.Form):
     rating = forms.ChoiceField(label="How is it going?", choices=ProgressRating.choices, widget=forms.RadioSelect)
-    note = forms.CharField(label="What has happened", widget=_text_area(4))
+    note = forms.CharField(label="What has happened", widget=text_area(4))
 
 
 class ReviewForm(ServiceErrorsMixin, forms.Form):
     reviewed_on = _date_field("Date of the review")
-    summary = forms.CharField(label="What the review found and decided", widget=_text_area(5))
+    summary = forms.CharField(label="What the review found and decided", widget=text_area(5))
     next_review_on = _date_field("Next review", help_text="Usually 6 months after a review conference.")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

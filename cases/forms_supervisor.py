@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 
 from agencies.forms import MemberChoiceField
 from agencies.models import Membership
-from cases.forms import ServiceErrorsMixin
 from cases.queries_supervisor import WORKER_DEADLINE_FILTERS
+from config.forms import ServiceErrorsMixin
 
 
 class WorkerDeadlineFilterForm(forms.Form):

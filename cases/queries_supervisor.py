@@ -55,7 +55,7 @@ from cases.models import (
 from cases.queries_assessment import assessments_awaiting_approval
 from cases.services import ROLES_THAT_LEAD
 from deadlines.models import LIVE_STATES, Deadline, DeadlineState, Extension
-from deadlines.queries import _overdue_now, pending_extensions_for
+from deadlines.queries import overdue_now, pending_extensions_for
 from referrals.models import Referral, ReferralStatus
 
 # "This week" on the dashboard: the next seven days from now (said so on the page).
@@ -158,7 +158,7 @@ def caseloads(user: User) -> list[CaseloadRow]:
         for row in _live_owed(user)
         .order_by()
         .values("owner_id", "owner_agency_id")
-        .annotate(due_this_week=Count("pk", filter=_due_this_week(now)), overdue=Count("pk", filter=_overdue_now()))
+        .annotate(due_this_week=Count("pk", filter=_due_this_week(now)), overdue=Count("pk", filter=overdue_now()))
     }
     visits: dict[tuple[int, int], date] = {
         (row["author_id"], row["author_agency_id"]): row["last_visit"]
@@ -200,7 +200,7 @@ def worker_cases(user: User, membership: Membership) -> QuerySet[Case]:
     places = CaseTeamMember.objects.filter(case=OuterRef("pk"), user=worker, agency=agency, active=True)
     # Deadlines and entries of a case the outer query already found visible to the user.
     owed = Deadline.objects.filter(case=OuterRef("pk"), owner=worker, owner_agency=agency, state__in=LIVE_STATES)
-    overdue = owed.filter(_overdue_now()).order_by().values("case").annotate(n=Count("pk")).values("n")
+    overdue = owed.filter(overdue_now()).order_by().values("case").annotate(n=Count("pk")).values("n")
     visits = (
         readable_entries(user)
         .filter(case=OuterRef("pk"), author=worker, author_agency=agency, kind=EntryKind.VISIT, is_current=True)
@@ -239,12 +239,12 @@ def worker_deadlines(user: User, membership: Membership, *, when: str = "") -> Q
         owner=membership.user_id, owner_agency=membership.agency_id, state__in=LIVE_STATES
     )
     if when == "overdue":
-        deadlines = deadlines.filter(_overdue_now())
+        deadlines = deadlines.filter(overdue_now())
     elif when == "week":
         deadlines = deadlines.filter(_due_this_week(now))
     return (
         deadlines.annotate(
-            is_overdue=Ranked(When(_overdue_now(), then=Value(True)), default=Value(False), output_field=BooleanField())
+            is_overdue=Ranked(When(overdue_now(), then=Value(True)), default=Value(False), output_field=BooleanField())
         )
         .select_related("case", "referral", "owner_agency")
         .order_by("-is_overdue", "due_at", "pk")

@@ -206,7 +206,7 @@ def remove_team_member(*, access: CaseAccess, member: CaseTeamMember, reason: st
     return member
 
 
-def _check_sharing(*, access: CaseAccess, agency: Agency, visibility: str, legal_basis: str, named: list[User]) -> None:
+def check_sharing(*, access: CaseAccess, agency: Agency, visibility: str, legal_basis: str, named: list[User]) -> None:
     if visibility != Visibility.AGENCY and agency.kind in RESTRICTED_AGENCY_KINDS and not legal_basis:
         raise ValidationError(
             {"legal_basis": f"{agency.get_kind_display()} information shared beyond your agency needs a legal basis."}
@@ -251,7 +251,7 @@ def add_entry(
     """Record an event on the chronology, for the author's agency, with who may see it."""
     agency = _author_agency(access)
     named = list(named_viewers or [])
-    _check_sharing(access=access, agency=agency, visibility=visibility, legal_basis=legal_basis, named=named)
+    check_sharing(access=access, agency=agency, visibility=visibility, legal_basis=legal_basis, named=named)
     if event_date > timezone.localdate():
         raise ValidationError({"event_date": "The event date cannot be in the future."})
     entry = ChronologyEntry(
@@ -321,7 +321,7 @@ def _write_correction(
     if values["visibility"] == Visibility.AGENCY:
         values["legal_basis"] = ""
     agency = old.author_agency
-    _check_sharing(
+    check_sharing(
         access=access, agency=agency, visibility=values["visibility"], legal_basis=values["legal_basis"], named=named
     )
     old.is_current = False
@@ -384,7 +384,7 @@ def upload_document(
     """Attach a document to the case (or one of its entries), stored outside static files."""
     agency = _author_agency(access)
     named = list(named_viewers or [])
-    _check_sharing(access=access, agency=agency, visibility=visibility, legal_basis=legal_basis, named=named)
+    check_sharing(access=access, agency=agency, visibility=visibility, legal_basis=legal_basis, named=named)
     content_type = _check_file(upload)
     if entry is not None and entry.case_id != access.case.pk:
         raise ValidationError({"entry": "That entry belongs to another case."})

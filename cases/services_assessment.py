@@ -39,7 +39,7 @@ from cases.models import (
     JointAssessment,
     Visibility,
 )
-from cases.services import RESTRICTED_AGENCY_KINDS, _check_sharing, checked
+from cases.services import RESTRICTED_AGENCY_KINDS, check_sharing, checked
 from deadlines.models import LIVE_STATES, Deadline, DeadlineKind
 from deadlines.reminders import notify
 from deadlines.services import cancel_deadline, due_at_for, meet_deadline, open_deadline
@@ -366,7 +366,7 @@ def _write_contribution(
         if name in fields:
             setattr(locked, name, (fields[name] or "").strip())
     named = list(fields["named_viewers"]) if "named_viewers" in fields else list(locked.named_viewers.all())
-    _check_sharing(
+    check_sharing(
         access=access,
         agency=locked.author_agency,
         visibility=locked.visibility,

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from cases.forms import ServiceErrorsMixin
+from config.forms import ServiceErrorsMixin
 from deadlines.models import DeadlineState
 
 TASK_STATE_CHOICES = [("", "Still owed"), *DeadlineState.choices]

@@ -24,7 +24,7 @@ from agencies.models import Role, SupervisionLine, User
 from deadlines.models import LIVE_STATES, Deadline, DeadlineState, Extension, Notification
 
 
-def _overdue_now() -> Q:
+def overdue_now() -> Q:
     """Owed and past its due time, whether or not the sweep has marked it overdue yet."""
     return Q(state=DeadlineState.OVERDUE) | Q(state__in=LIVE_STATES, due_at__lt=timezone.now())
 
@@ -34,13 +34,13 @@ def tasks_for(user: User, *, state: str = "") -> QuerySet[Deadline]:
     With no ``state``, only what is still owed (open, overdue, extended)."""
     tasks = policy.my_tasks(user)
     if state == DeadlineState.OVERDUE:
-        tasks = tasks.filter(_overdue_now())
+        tasks = tasks.filter(overdue_now())
     elif state:
         tasks = tasks.filter(state=state)
     else:
         tasks = tasks.filter(state__in=LIVE_STATES)
     return (
-        tasks.annotate(is_overdue=Case(When(_overdue_now(), then=Value(True)), default=Value(False)))
+        tasks.annotate(is_overdue=Case(When(overdue_now(), then=Value(True)), default=Value(False)))
         .select_related("case", "referral", "owner", "owner_agency")
         .order_by("-is_overdue", "due_at", "pk")
     )

@@ -16,8 +16,8 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from agencies.models import Agency
-from cases.forms import ServiceErrorsMixin
 from cases.models import ConcernCategory
+from config.forms import ServiceErrorsMixin
 from referrals.models import Consent, Referral, TriageDecision, Urgency
 from referrals.services import DRAFT_FIELDS
 
@@ -29,11 +29,11 @@ FORM_STAMP_MAX_AGE = 24 * 3600
 _FORM_STAMP_SALT = "referrals.public-concern.started"
 
 
-def _text_area(rows: int = 4) -> forms.Textarea:
+def text_area(rows: int = 4) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
-def _date_input() -> forms.DateInput:
+def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -73,14 +73,14 @@ class ReferralForm(ServiceErrorsMixin, forms.Form):
         required=False,
     )
     child_date_of_birth = forms.DateField(
-        label="Date of birth", required=False, widget=_date_input(), input_formats=["%Y-%m-%d"]
+        label="Date of birth", required=False, widget=date_input(), input_formats=["%Y-%m-%d"]
     )
     child_age_estimate = forms.CharField(
         label="Age, if you do not know the date of birth",
         max_length=_field_length("child_age_estimate"),
         required=False,
     )
-    child_address = forms.CharField(label="Address", required=False, widget=_text_area(3))
+    child_address = forms.CharField(label="Address", required=False, widget=text_area(3))
     child_postcode = forms.CharField(label="Postcode", max_length=_field_length("child_postcode"), required=False)
     child_school = forms.CharField(label="School or setting", max_length=_field_length("child_school"), required=False)
     child_nhs_number = forms.CharField(
@@ -89,7 +89,7 @@ class ReferralForm(ServiceErrorsMixin, forms.Form):
     family_details = forms.CharField(
         label="Family and household",
         required=False,
-        widget=_text_area(4),
+        widget=text_area(4),
         help_text="Who the child lives with, who has parental responsibility, brothers and sisters.",
     )
     concern_category = forms.ChoiceField(
@@ -98,13 +98,13 @@ class ReferralForm(ServiceErrorsMixin, forms.Form):
     concern_description = forms.CharField(
         label="What is the concern?",
         required=False,
-        widget=_text_area(6),
+        widget=text_area(6),
         help_text="What you saw or were told, when, and what has been done so far.",
     )
     child_said = forms.CharField(
         label="What the child said",
         required=False,
-        widget=_text_area(4),
+        widget=text_area(4),
         help_text="In the child's own words, if you can.",
     )
     urgency = forms.ChoiceField(
@@ -122,7 +122,7 @@ class ReferralForm(ServiceErrorsMixin, forms.Form):
     consent_reason = forms.CharField(
         label="Why consent was not sought, or the legal basis for overriding a refusal",
         required=False,
-        widget=_text_area(3),
+        widget=text_area(3),
         help_text="Needed unless consent was given.",
     )
     referrer_contact = forms.CharField(
@@ -173,7 +173,7 @@ class ReferralForm(ServiceErrorsMixin, forms.Form):
 class AdditionForm(ServiceErrorsMixin, forms.Form):
     text = forms.CharField(
         label="Add information",
-        widget=_text_area(4),
+        widget=text_area(4),
         help_text="Something you have learned since. It is added with your name and the time; nothing is changed.",
     )
 
@@ -199,7 +199,7 @@ class TriageDecisionForm(ServiceErrorsMixin, forms.Form):
     decision = forms.ChoiceField(label="Decision", choices=TriageDecision.choices, widget=forms.RadioSelect)
     decision_rationale = forms.CharField(
         label="Rationale",
-        widget=_text_area(5),
+        widget=text_area(5),
         help_text="Why this decision: the referrer sees the decision, not the rationale.",
     )
     link = forms.ChoiceField(
@@ -238,7 +238,7 @@ class SignOffForm(ServiceErrorsMixin, forms.Form):
     note = forms.CharField(
         label="Note",
         required=False,
-        widget=_text_area(3),
+        widget=text_area(3),
         help_text="Required when you return the decision: say what is needed.",
     )
 
@@ -284,7 +284,7 @@ class PublicConcernForm(ServiceErrorsMixin, forms.Form):
     )
     concern_description = forms.CharField(
         label="What worries you about the child?",
-        widget=_text_area(6),
+        widget=text_area(6),
         min_length=20,
         help_text="What you saw or heard, and when. Write as much or as little as you know.",
         error_messages={
@@ -306,7 +306,7 @@ class PublicConcernForm(ServiceErrorsMixin, forms.Form):
     child_address = forms.CharField(
         label="Where does the child live, or where can they be found?",
         required=False,
-        widget=_text_area(3),
+        widget=text_area(3),
         help_text="An address, a street, or a place they are often seen.",
     )
     child_postcode = forms.CharField(

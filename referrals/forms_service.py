@@ -8,8 +8,8 @@ from django import forms
 
 from agencies.forms import MemberChoiceField
 from agencies.models import Agency, Membership, Role
-from cases.forms import ServiceErrorsMixin
 from cases.models import ChronologyEntry, Document
+from config.forms import ServiceErrorsMixin
 
 
 class EntryChoiceField(forms.ModelMultipleChoiceField[ChronologyEntry]):

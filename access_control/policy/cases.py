@@ -1,0 +1,431 @@
+"""Cases: who may see a case and do what to it, its entries and documents, and the doors
+that fetch-or-404 and log every decision."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import TypeVar
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from access_control import audit
+from access_control.models import BreakGlassGrant, CaseUserObjectPermission
+from access_control.policy.base import DENY_NO_RULE, Decision, _signed_in, active_memberships
+from agencies.models import Role, SupervisionLine, User
+from cases.models import (
+    Case,
+    CaseTeamMember,
+    ChronologyEntry,
+    Contribution,
+    Document,
+    TeamRole,
+    Visibility,
+)
+from referrals.models import ServiceReferral
+
+ItemT = TypeVar("ItemT", ChronologyEntry, Document)
+# Items whose visibility is team / author's agency / named people.
+SharedItem = ChronologyEntry | Document | Contribution
+
+
+# --- cases: who may see and do what ------------------------------------------------
+
+
+class Action(StrEnum):
+    LIST = "list"
+    VIEW_CASE = "view_case"
+    EDIT_CASE = "edit_case"
+    ADD_ENTRY = "add_entry"
+    VIEW_ENTRY = "view_entry"
+    CORRECT_ENTRY = "correct_entry"
+    DOWNLOAD_DOCUMENT = "download_document"
+    UPLOAD_DOCUMENT = "upload_document"
+    MANAGE_TEAM = "manage_team"
+    VIEW_ACCESS_LOG = "view_access_log"
+    CLOSE_CASE = "close_case"
+    APPROVE_CLOSURE = "approve_closure"
+    GRANT_ACCESS = "grant_access"
+    BREAK_GLASS = "break_glass"
+    REFER_TO_SERVICE = "refer_to_service"
+    # Joint assessments, meetings, plans and the lead worker.
+    VIEW_CASEWORK = "view_casework"
+    LEAD_ASSESSMENT = "lead_assessment"
+    CONTRIBUTE = "contribute"
+    APPROVE_ASSESSMENT = "approve_assessment"
+    MANAGE_MEETINGS = "manage_meetings"
+    MANAGE_PLAN = "manage_plan"
+    UPDATE_ACTION = "update_action"
+    REASSIGN_LEAD = "reassign_lead"
+    VIEW_CONTRIBUTION = "view_contribution"
+
+
+RULE_TEAM = "case team member"
+RULE_SUPERVISOR = "supervisor of a case team member"
+RULE_GRANT = "explicit grant"
+RULE_BREAK_GLASS = "break-glass"
+RULE_SERVICE_REFERRAL = "shared through an accepted service referral"
+VIEW_CASE_PERMISSION = "view_case"
+
+
+def _team_rows(user: User) -> QuerySet[CaseTeamMember]:
+    """Active team places of ``user`` held for an agency they are still an active member of."""
+    return CaseTeamMember.objects.filter(
+        user=user,
+        active=True,
+        agency__active=True,
+        agency__memberships__user=user,
+        agency__memberships__active=True,
+    )
+
+
+def _supervised_team_rows(user: User) -> QuerySet[CaseTeamMember]:
+    """Active team places held by people this user supervises, in the same agency."""
+    lines = SupervisionLine.objects.filter(
+        active=True,
+        supervisor__user=user,
+        supervisor__active=True,
+        supervisor__agency=OuterRef("agency"),
+        supervisee__user=OuterRef("user"),
+        supervisee__active=True,
+        supervisee__agency=OuterRef("agency"),
+    )
+    return CaseTeamMember.objects.filter(active=True, agency__active=True).filter(Exists(lines))
+
+
+def _grant_rows(user: User) -> QuerySet[CaseUserObjectPermission]:
+    return CaseUserObjectPermission.objects.filter(user=user, permission__codename=VIEW_CASE_PERMISSION)
+
+
+def _break_glass_rows(user: User) -> QuerySet[BreakGlassGrant]:
+    return BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now())
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    """Every case this user may see, as one query: deny by default, then any rule that grants."""
+    if not _signed_in(user):
+        return Case.objects.none()
+    case = OuterRef("pk")
+    return Case.objects.filter(
+        Exists(_team_rows(user).filter(case=case))
+        | Exists(_supervised_team_rows(user).filter(case=case))
+        | Exists(_grant_rows(user).filter(content_object=case))
+        | Exists(_break_glass_rows(user).filter(case=case))
+    )
+
+
+@dataclass(frozen=True)
+class CaseBasis:
+    """Why a user may see one case: every rule that holds, gathered in one query."""
+
+    team_role: str | None = None
+    team_agency_id: int | None = None
+    supervised_agency_id: int | None = None
+    supervises_lead: bool = False
+    grant: bool = False
+    break_glass_until: datetime | None = None
+    agency_ids: frozenset[int] = frozenset()
+    # Agencies where the user works with children's records (any role but agency admin).
+    staff_agency_ids: frozenset[int] = frozenset()
+
+    @property
+    def any(self) -> bool:
+        return bool(self.team_role or self.supervised_agency_id or self.grant or self.break_glass_until)
+
+    @property
+    def rule(self) -> str:
+        if self.team_role:
+            return f"{RULE_TEAM} ({TeamRole(self.team_role).label.lower()})"
+        if self.supervised_agency_id:
+            return RULE_SUPERVISOR
+        if self.grant:
+            return RULE_GRANT
+        if self.break_glass_until:
+            return RULE_BREAK_GLASS
+        return DENY_NO_RULE.rule
+
+    @property
+    def acting_agency_id(self) -> int | None:
+        if self.team_agency_id:
+            return self.team_agency_id
+        if self.supervised_agency_id:
+            return self.supervised_agency_id
+        return min(self.agency_ids) if self.agency_ids else None
+
+
+def case_basis(user: User, case: Case) -> CaseBasis:
+    if not _signed_in(user):
+        return CaseBasis()
+    team = _team_rows(user).filter(case=case).values("role", "agency_id").first()
+    lead_supervised = _supervised_team_rows(user).filter(case=case, role=TeamRole.LEAD)
+    row = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            supervised_agency=Subquery(_supervised_team_rows(user).filter(case=OuterRef("pk")).values("agency_id")[:1]),
+            supervises_lead=Exists(lead_supervised),
+            granted=Exists(_grant_rows(user).filter(content_object=OuterRef("pk"))),
+            break_glass_until=Subquery(
+                _break_glass_rows(user).filter(case=OuterRef("pk")).order_by("-expires_at").values("expires_at")[:1]
+            ),
+        )
+        .values("supervised_agency", "supervises_lead", "granted", "break_glass_until")
+        .get()
+    )
+    roles = list(active_memberships(user).values_list("agency_id", "role"))
+    agency_ids = frozenset(agency_id for agency_id, _ in roles)
+    staff_agency_ids = frozenset(agency_id for agency_id, role in roles if role != Role.AGENCY_ADMIN)
+    return CaseBasis(
+        team_role=team["role"] if team else None,
+        team_agency_id=team["agency_id"] if team else None,
+        supervised_agency_id=row["supervised_agency"],
+        supervises_lead=row["supervises_lead"],
+        grant=row["granted"],
+        break_glass_until=row["break_glass_until"],
+        agency_ids=agency_ids,
+        staff_agency_ids=staff_agency_ids,
+    )
+
+
+def decide(basis: CaseBasis, action: Action) -> Decision:
+    """May someone with this basis do ``action`` to the case? Names the rule either way."""
+    lead = basis.team_role == TeamRole.LEAD
+    if action in (Action.VIEW_CASE, Action.LIST, Action.VIEW_CASEWORK):
+        return Decision(True, basis.rule) if basis.any else DENY_NO_RULE
+    if action == Action.EDIT_CASE:
+        if basis.team_role in (TeamRole.LEAD, TeamRole.KEY_WORKER):
+            return Decision(True, basis.rule)
+        if basis.supervises_lead:
+            return Decision(True, "supervisor of the lead worker")
+        return Decision(False, "only the lead, key workers and the lead's supervisor edit the case")
+    if action == Action.LEAD_ASSESSMENT:
+        if lead:
+            return Decision(True, basis.rule)
+        return Decision(False, "only the lead worker leads the joint assessment")
+    if action in (Action.APPROVE_ASSESSMENT, Action.REASSIGN_LEAD):
+        if basis.supervises_lead:
+            return Decision(True, "supervisor of the lead worker")
+        what = "approves an assessment" if action == Action.APPROVE_ASSESSMENT else "reassigns the lead worker"
+        return Decision(False, f"only the lead worker's supervisor {what}")
+    if action in (Action.MANAGE_MEETINGS, Action.MANAGE_PLAN):
+        if basis.team_role in (TeamRole.LEAD, TeamRole.KEY_WORKER):
+            return Decision(True, basis.rule)
+        if basis.supervises_lead:
+            return Decision(True, "supervisor of the lead worker")
+        what = "meetings" if action == Action.MANAGE_MEETINGS else "the plan"
+        return Decision(False, f"only the lead, key workers and the lead's supervisor manage {what}")
+    if action == Action.CONTRIBUTE:
+        if basis.team_role:
+            return Decision(True, basis.rule)
+        return Decision(False, "only members of the case team contribute to an assessment")
+    if action in (
+        Action.ADD_ENTRY,
+        Action.UPLOAD_DOCUMENT,
+        Action.CORRECT_ENTRY,
+        Action.REFER_TO_SERVICE,
+        Action.UPDATE_ACTION,
+    ):
+        if basis.team_role:
+            return Decision(True, basis.rule)
+        if basis.supervised_agency_id:
+            return Decision(True, RULE_SUPERVISOR)
+        return Decision(False, "only the case team and their supervisors add to the record")
+    if action in (Action.MANAGE_TEAM, Action.GRANT_ACCESS):
+        if lead:
+            return Decision(True, basis.rule)
+        if basis.supervises_lead:
+            return Decision(True, "supervisor of the lead worker")
+        return Decision(False, "only the lead worker and their supervisor manage the team")
+    if action == Action.VIEW_ACCESS_LOG:
+        if lead:
+            return Decision(True, basis.rule)
+        if basis.supervised_agency_id:
+            return Decision(True, RULE_SUPERVISOR)
+        return Decision(False, "only the lead worker and supervisors see who accessed the case")
+    if action == Action.CLOSE_CASE:
+        return Decision(True, basis.rule) if lead else Decision(False, "only the lead worker asks to close the case")
+    if action == Action.APPROVE_CLOSURE:
+        if basis.supervises_lead:
+            return Decision(True, "supervisor of the lead worker")
+        return Decision(False, "only the lead worker's supervisor approves a closure")
+    if action == Action.BREAK_GLASS:
+        if basis.any:
+            return Decision(False, "you can already see this case")
+        if basis.staff_agency_ids:
+            return Decision(True, "emergency access by an active staff member")
+        return Decision(False, "break-glass is for staff who work with children's records, not agency admins")
+    raise ValueError(f"{action} is not a case action")
+
+
+def decide_item(user: User, basis: CaseBasis, item: SharedItem) -> Decision:
+    """May this user see one chronology entry, document or contribution, given their basis on its case?"""
+    if not basis.any:
+        return DENY_NO_RULE
+    if item.author_id is not None and item.author_id == user.pk:
+        return Decision(True, "author")
+    if item.visibility == Visibility.TEAM:
+        return Decision(True, basis.rule)
+    if item.visibility == Visibility.AGENCY:
+        if item.author_agency_id in basis.agency_ids:
+            return Decision(True, "member of the author's agency")
+        return Decision(False, "shared with the author's agency only")
+    if item.named_viewers.filter(pk=user.pk).exists():
+        return Decision(True, "named on this item")
+    return Decision(False, "shared with named people only")
+
+
+def _visible_items_filter(user: User, model: type[SharedItem]) -> Q:
+    agency_ids = active_memberships(user).values("agency_id")
+    named = model.named_viewers.through.objects.filter(**{f"{model._meta.model_name}_id": OuterRef("pk"), "user": user})
+    return (
+        Q(author=user)
+        | Q(visibility=Visibility.TEAM)
+        | Q(visibility=Visibility.AGENCY, author_agency__in=agency_ids)
+        | Q(Exists(named), visibility=Visibility.NAMED)
+    )
+
+
+def visible_entries(user: User, case: Case) -> QuerySet[ChronologyEntry]:
+    """Entries of ``case`` this user may see (all versions); none unless they may see the case."""
+    if not visible_cases(user).filter(pk=case.pk).exists():
+        return ChronologyEntry.objects.none()
+    return ChronologyEntry.objects.filter(case=case).filter(_visible_items_filter(user, ChronologyEntry))
+
+
+def visible_documents(user: User, case: Case) -> QuerySet[Document]:
+    if not visible_cases(user).filter(pk=case.pk).exists():
+        return Document.objects.none()
+    return Document.objects.filter(case=case).filter(_visible_items_filter(user, Document))
+
+
+# --- the doors: fetch-or-404, logging every decision ---------------------------------
+
+
+@dataclass(frozen=True)
+class CaseAccess:
+    """A case this user reached, with the basis that let them in."""
+
+    user: User
+    case: Case
+    basis: CaseBasis
+
+    def can(self, action: Action) -> Decision:
+        return decide(self.basis, action)
+
+    def log(self, action: str, *, object_type: str = "case", object_id: object = None, rule: str | None = None) -> None:
+        audit.record(
+            user=self.user,
+            action=action,
+            object_type=object_type,
+            object_id=object_id or self.case.pk,
+            case_id=self.case.pk,
+            allowed=True,
+            rule=rule or self.basis.rule,
+            agency=self.basis.acting_agency_id,
+        )
+
+
+def _deny(user: User, action: str, object_type: str, object_id: object, case_id: object, rule: str) -> Http404:
+    agency_id = active_memberships(user).values_list("agency_id", flat=True).first() if _signed_in(user) else None
+    audit.record(
+        user=user,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        case_id=case_id,
+        allowed=False,
+        rule=rule,
+        agency=agency_id,
+    )
+    return Http404("Not found")
+
+
+def _case_or_none(case_id: UUID | str) -> Case | None:
+    try:
+        return Case.objects.select_related("lead_agency", "lead_worker").get(pk=case_id)
+    except (Case.DoesNotExist, ValidationError, ValueError):
+        return None
+
+
+def get_case(user: User, case_id: UUID | str, action: Action = Action.VIEW_CASE) -> CaseAccess:
+    """The case, if ``user`` may do ``action`` to it; otherwise 404. Either way it is logged."""
+    case = _case_or_none(case_id)
+    if case is None:
+        raise _deny(user, action, "case", case_id, None, "no such case")
+    basis = case_basis(user, case)
+    if not basis.any:
+        raise _deny(user, action, "case", case.pk, case.pk, DENY_NO_RULE.rule)
+    access = CaseAccess(user=user, case=case, basis=basis)
+    if action != Action.VIEW_CASE:
+        check(access, action)
+    else:
+        access.log(action)
+    return access
+
+
+def check(access: CaseAccess, action: Action) -> Decision:
+    """For a case the user can see: may they also do ``action``? A refusal is logged and
+    answers 403 (they know the case exists; they may not do this to it)."""
+    decision = access.can(action)
+    if not decision:
+        _deny(access.user, action, "case", access.case.pk, access.case.pk, decision.rule)
+        raise PermissionDenied(decision.rule)
+    access.log(action, rule=decision.rule)
+    return decision
+
+
+def _get_item(user: User, model: type[ItemT], item_id: UUID | str, action: Action) -> tuple[CaseAccess, ItemT]:
+    object_type = model._meta.model_name or "item"
+    try:
+        item = model.objects.select_related("case", "author", "author_agency").get(pk=item_id)
+    except (model.DoesNotExist, ValidationError, ValueError):
+        raise _deny(user, action, object_type, item_id, None, "no such item") from None
+    basis = case_basis(user, item.case)
+    decision = decide_item(user, basis, item)
+    if not decision and _shared_through_service_referral(user, item):
+        decision = Decision(True, RULE_SERVICE_REFERRAL)
+    if not decision:
+        raise _deny(user, action, object_type, item.pk, item.case_id, decision.rule)
+    access = CaseAccess(user=user, case=item.case, basis=basis)
+    access.log(action, object_type=object_type, object_id=item.pk, rule=decision.rule)
+    return access, item
+
+
+def _shared_through_service_referral(user: User, item: ChronologyEntry | Document) -> bool:
+    """The named worker of an accepted service referral sees exactly what it shared."""
+    field = "shared_entries" if isinstance(item, ChronologyEntry) else "shared_documents"
+    return (
+        _signed_in(user)
+        and ServiceReferral.objects.filter(
+            named_worker=user,
+            state=ServiceReferral.State.ACCEPTED,
+            to_agency__in=active_memberships(user).values("agency_id"),
+            **{field: item},
+        ).exists()
+    )
+
+
+def get_entry(
+    user: User, entry_id: UUID | str, action: Action = Action.VIEW_ENTRY
+) -> tuple[CaseAccess, ChronologyEntry]:
+    return _get_item(user, ChronologyEntry, entry_id, action)
+
+
+def get_document(
+    user: User, document_id: UUID | str, action: Action = Action.DOWNLOAD_DOCUMENT
+) -> tuple[CaseAccess, Document]:
+    return _get_item(user, Document, document_id, action)
+
+
+def case_for_break_glass(user: User, reference: str) -> Case | None:
+    """The case with this reference, for an emergency-access request only: the caller must
+    go on to ``services.break_glass``, which decides and logs. An unknown reference is
+    logged as a denied attempt, so probing for references leaves a trail."""
+    case = Case.objects.filter(reference__iexact=reference.strip()).first() if reference.strip() else None
+    if case is None and _signed_in(user):
+        _deny(user, Action.BREAK_GLASS, "case", reference.strip()[:64], None, "no case has that reference")
+    return case

@@ -1,0 +1,99 @@
+"""Supervisors: the people they supervise, and their caseloads."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
+
+from access_control import audit
+from access_control.policy.base import DENY_NO_RULE, Decision, _signed_in, active_memberships
+from access_control.policy.cases import _deny, _visible_items_filter, visible_cases
+from agencies.models import Membership, Role, SupervisionLine, User
+from cases.models import (
+    ChronologyEntry,
+)
+
+# --- supervisors: the people they supervise, and their caseloads -------------------------
+
+RULE_SUPERVISES_WORKER = "supervisor of this worker"
+
+
+def _lines_to_outer_membership(user: User) -> QuerySet[SupervisionLine]:
+    """Active lines from one of ``user``'s active memberships to the outer query's membership,
+    in the same agency: the supervision the supervisor rule of ``visible_cases`` rests on."""
+    return SupervisionLine.objects.filter(
+        active=True,
+        supervisor__user=user,
+        supervisor__active=True,
+        supervisor__agency=OuterRef("agency"),
+        supervisee=OuterRef("pk"),
+    )
+
+
+def supervisee_memberships(user: User) -> QuerySet[Membership]:
+    """The memberships this user supervises now: active, in an active agency, on an active
+    line from an active membership of theirs in that same agency. One query."""
+    if not _signed_in(user):
+        return Membership.objects.none()
+    return Membership.objects.filter(active=True, agency__active=True).filter(Exists(_lines_to_outer_membership(user)))
+
+
+def supervises_someone() -> Exists:
+    """Whether the outer query's membership (a supervisor's own) has an active supervisee of
+    its agency: an annotation, so the header learns it from the memberships query it runs."""
+    return Exists(
+        SupervisionLine.objects.filter(
+            active=True,
+            supervisor=OuterRef("pk"),
+            supervisee__active=True,
+            supervisee__agency=OuterRef("agency"),
+        )
+    )
+
+
+def decide_caseloads(user: User) -> Decision:
+    """May this user open the supervisor's view? Supervisors (even with no one to supervise
+    yet: they see an empty page) and anyone with a supervisee; nobody else."""
+    if not _signed_in(user):
+        return DENY_NO_RULE
+    if active_memberships(user).filter(role=Role.SUPERVISOR).exists() or supervisee_memberships(user).exists():
+        return Decision(True, "supervisor")
+    return Decision(False, "only supervisors see their team's caseloads")
+
+
+def check_caseloads(user: User, action: str) -> Decision:
+    """``decide_caseloads``, logged either way; a refusal answers 403 (the page is no secret)."""
+    decision = decide_caseloads(user)
+    if not decision:
+        _deny(user, action, "caseload", "", None, decision.rule)
+        raise PermissionDenied(decision.rule)
+    audit.record(user=user, action=action, object_type="caseload", allowed=True, rule=decision.rule)
+    return decision
+
+
+def get_supervisee(user: User, membership_id: int, action: str) -> Membership:
+    """A membership this user supervises now (logged as ``action``); anyone else's is 404,
+    logged, so membership ids cannot be probed."""
+    membership = supervisee_memberships(user).select_related("user", "agency").filter(pk=membership_id).first()
+    if membership is None:
+        raise _deny(user, action, "membership", membership_id, None, "not someone you supervise")
+    audit.record(
+        user=user,
+        action=action,
+        object_type="membership",
+        object_id=membership.pk,
+        allowed=True,
+        rule=RULE_SUPERVISES_WORKER,
+        agency=membership.agency_id,
+    )
+    return membership
+
+
+def readable_entries(user: User) -> QuerySet[ChronologyEntry]:
+    """Chronology entries, on every case this user may see, that they may read there: the
+    rule of ``visible_entries`` across cases, as one query."""
+    if not _signed_in(user):
+        return ChronologyEntry.objects.none()
+    return ChronologyEntry.objects.filter(case__in=visible_cases(user)).filter(
+        _visible_items_filter(user, ChronologyEntry)
+    )

@@ -408,8 +408,7 @@ class PaginatedApi(APIView):
 def _case_detail(access: CaseAccess) -> dict[str, Any]:
     """Render a case for its reader, logging each child shown, as the case page does."""
     children = list(queries.case_children(access))
-    for child in children:
-        access.log("view_child", object_type="child", object_id=child.pk)
+    access.log_many([access.event("view_child", object_type="child", object_id=child.pk) for child in children])
     context = {
         "access": access,
         "children": children,

@@ -215,8 +215,6 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     user = request_user(request)
     access = policy.get_case(user, case_id)
     children = list(queries.case_children(access))
-    for child in children:
-        access.log("view_child", object_type="child", object_id=child.pk)
     agencies = list(
         queries.chronology(access)
         .order_by("author_agency__name")
@@ -226,9 +224,12 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     filters = ChronologyFilterForm(request.GET, agencies=agencies)
     criteria = filters.cleaned_data if filters.is_valid() else {}
     entries = list(queries.chronology(access, agency_id=criteria.get("agency"), kind=criteria.get("kind", "")))
-    access.log("list_entries", object_type="chronologyentry")
     documents = list(queries.case_documents(access))
-    access.log("list_documents", object_type="document")
+    access.log_many(
+        [access.event("view_child", object_type="child", object_id=child.pk) for child in children]
+        + [access.event("list_entries", object_type="chronologyentry")]
+        + [access.event("list_documents", object_type="document")]
+    )
     pending_closure = queries.pending_closure(access)
     return render(
         request,

@@ -84,6 +84,21 @@ def test_each_row_carries_the_hash_of_the_row_before_it():
     assert all(audit.row_hash(row) == row.row_hash for row in rows)
 
 
+def test_a_batch_is_chained_in_its_order_between_single_rows():
+    _write_rows(2)
+    events = [
+        audit.Event(user=None, action="view_child", object_type="child", object_id=n, allowed=True, rule="batch")
+        for n in range(5)
+    ]
+    batch = audit.record_many(events)
+    _write_rows(1)
+    assert [row.object_id for row in batch] == ["", "1", "2", "3", "4"]  # object id 0 is "none given"
+    ids = [row.id for row in batch]
+    assert ids == sorted(ids)
+    assert audit.verify_chain() == (8, None)
+    assert audit.record_many([]) == []
+
+
 def test_verify_access_log_reports_an_intact_log():
     _write_rows(4)
     out = StringIO()
@@ -173,3 +188,44 @@ def test_concurrent_writers_keep_the_chain_linear():
     assert failures == []
     assert audit.verify_chain() == (writers * per_writer, None)
     assert AccessLogEntry.objects.values("prev_hash").distinct().count() == writers * per_writer
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_and_single_rows_keep_the_chain_linear():
+    writers, per_writer = 4, 10
+    start = threading.Barrier(writers)
+    failures: list[BaseException] = []
+
+    def write(writer: int) -> None:
+        try:
+            start.wait()
+            for n in range(per_writer):
+                events = [
+                    audit.Event(
+                        user=None,
+                        action="view_child",
+                        object_type="child",
+                        object_id=f"{writer}-{n}-{k}",
+                        allowed=True,
+                        rule="concurrency test",
+                    )
+                    for k in range(3)
+                ]
+                if writer % 2:
+                    audit.record_many(events)
+                else:
+                    for event in events:
+                        audit.record_many([event])
+        except BaseException as exc:  # noqa: BLE001 - reported to the test thread below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    assert audit.verify_chain() == (writers * per_writer * 3, None)

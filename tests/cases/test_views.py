@@ -787,10 +787,12 @@ def test_list_page_queries_do_not_grow_with_cases(client, django_assert_max_num_
     assert len(response.context["page"].object_list) == min(cases, 25)
 
 
-@pytest.mark.parametrize(("entries", "documents", "members"), [(5, 5, 5), (30, 10, 8)])
-def test_case_page_queries_do_not_grow_with_entries_documents_or_team(
-    client, case, lead, django_assert_max_num_queries, entries, documents, members
+@pytest.mark.parametrize(("entries", "documents", "members", "children"), [(5, 5, 5, 1), (30, 10, 8, 4)])
+def test_case_page_queries_do_not_grow_with_entries_documents_team_or_children(
+    client, case, lead, django_assert_max_num_queries, entries, documents, members, children
 ):
+    for _ in range(children - 1):
+        case.children.add(ChildFactory.create())
     team = [police_member(case) for _ in range(members)]
     for n in range(entries):
         author = team[n % members]
@@ -811,4 +813,4 @@ def test_case_page_queries_do_not_grow_with_entries_documents_or_team(
 
 
 LIST_PAGE_QUERIES = 15
-CASE_PAGE_QUERIES = 43
+CASE_PAGE_QUERIES = 33

@@ -135,6 +135,9 @@ def seed_people(*, seed: int = 2026) -> int:
                     supervisors.append(membership)
                 elif role in (Role.PRACTITIONER, Role.INTAKE):
                     supervised.append(membership)
+        # Practitioners first, so the memorable practitioner is supervised by the memorable
+        # supervisor (the demo's joint assessment goes to them for approval).
+        supervised.sort(key=lambda m: m.role != Role.PRACTITIONER)
         for index, membership in enumerate(supervised):
             if supervisors:
                 SupervisionLine.objects.create(supervisor=supervisors[index % len(supervisors)], supervisee=membership)

@@ -114,6 +114,8 @@ def test_seed_demo_loads_cases_every_demo_user_partly_sees(settings, tmp_path):
     }
     assert Deadline.objects.filter(meeting_action__isnull=False, state=DeadlineState.OPEN).count() == 1
     assert Deadline.objects.filter(kind="initial_conference", state=DeadlineState.OPEN).count() == 1
+    # The demo's supervisor sign-in supervises the demo social worker: the assessment will be theirs to approve.
+    assert policy.get_case(supervisor, assessment.case_id).can(policy.Action.APPROVE_ASSESSMENT)
     late = PlanAction.objects.filter(due_at__lt=timezone.now(), state="open")
     assert late.count() == 1
     assert Deadline.objects.filter(plan_action__in=late, due_at__lt=timezone.now()).count() == 1

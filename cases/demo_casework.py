@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from access_control.policy import Action, CaseAccess, get_case, get_contribution
-from agencies.models import AgencyKind, Membership, Role, User
+from agencies.models import Membership, Role, User
 from cases.models import (
     Case,
     CaseStatus,
@@ -53,28 +53,28 @@ class _Team:
         return [self.lead, self.police.user, self.health.user]
 
 
-def _first_practitioner(kind: str) -> Membership:
+def _memorable_practitioner(slug: str) -> Membership:
+    """The demo agency's memorable practitioner sign-in (``practitioner@<slug>.…``)."""
     return (
-        Membership.objects.filter(agency__kind=kind, role=Role.PRACTITIONER, active=True, agency__active=True)
+        Membership.objects.filter(
+            user__email__startswith=f"practitioner@{slug}.", role=Role.PRACTITIONER, active=True, agency__active=True
+        )
         .select_related("user", "agency")
-        .order_by("agency__name", "id")[:1]
         .get()
     )
 
 
-def _place(case: Case, lead: User, kind: str) -> CaseTeamMember:
-    """The case's team place for an agency of ``kind``; if it has none, the lead adds a
-    practitioner of that kind, as they would before a strategy discussion."""
+def _place(case: Case, lead: User, slug: str) -> CaseTeamMember:
+    """The team place of the agency's memorable practitioner, so the demo's sign-ins can do the
+    casework; if they are not on the team, the lead adds them, as before a strategy discussion."""
+    member = _memorable_practitioner(slug)
     found = (
-        CaseTeamMember.objects.filter(case=case, active=True, agency__kind=kind)
-        .exclude(role=TeamRole.LEAD)
+        CaseTeamMember.objects.filter(case=case, active=True, user=member.user, agency=member.agency)
         .select_related("user", "agency")
-        .order_by("added_at")
         .first()
     )
     if found is not None:
         return found
-    member = _first_practitioner(kind)
     return add_team_member(
         access=_access(lead, case, Action.MANAGE_TEAM),
         user=member.user,
@@ -97,8 +97,8 @@ def _teams(count: int) -> list[_Team]:
         _Team(
             case=case,
             lead=case.lead_worker,
-            police=_place(case, case.lead_worker, AgencyKind.POLICE),
-            health=_place(case, case.lead_worker, AgencyKind.HEALTH),
+            police=_place(case, case.lead_worker, "police"),
+            health=_place(case, case.lead_worker, "health"),
         )
         for case in cases
     ]

@@ -102,6 +102,10 @@ def test_seed_demo_loads_cases_every_demo_user_partly_sees(settings, tmp_path):
     assessment = JointAssessment.objects.get()
     assert assessment.lead == practitioner
     by_kind = {c.author_agency.kind: c for c in assessment.contributions.select_related("author_agency")}
+    health_author = by_kind["health"].author
+    assert health_author is not None and health_author.email.startswith("practitioner@health.")  # memorable sign-in
+    police_officer = User.objects.get(email="practitioner@police.demo.tandem.example")
+    assert policy.get_contribution(police_officer, by_kind["police"].pk, policy.Action.CONTRIBUTE)
     assert by_kind["health"].state == ContributionState.SUBMITTED
     assert by_kind["health"].visibility == Visibility.AGENCY
     police_due = Deadline.objects.get(contribution=by_kind["police"])

@@ -27,7 +27,8 @@ from access_control.policy import (
     decide_contributing,
     decide_contribution,
 )
-from agencies.models import Agency, SupervisionLine, User
+from agencies.models import Agency, User
+from agencies.queries import supervision_over
 from cases.models import (
     AssessmentState,
     CaseStatus,
@@ -40,9 +41,9 @@ from cases.models import (
     Visibility,
 )
 from cases.services import RESTRICTED_AGENCY_KINDS, check_sharing, checked
-from deadlines.models import LIVE_STATES, Deadline, DeadlineKind
+from deadlines.models import DeadlineKind
 from deadlines.reminders import notify
-from deadlines.services import cancel_deadline, due_at_for, meet_deadline, open_deadline
+from deadlines.services import cancel_deadline, due_at_for, live_deadlines, meet_deadline, open_deadline
 from referrals.models import Referral, TriageDecision
 
 P = ParamSpec("P")
@@ -148,10 +149,6 @@ def _require_working(assessment: JointAssessment) -> None:
         raise ValidationError(f"This assessment is {assessment.get_state_display().lower()}: it cannot be changed.")
 
 
-def _live_deadlines(**subject: Any) -> list[Deadline]:
-    return list(Deadline.objects.filter(state__in=LIVE_STATES, **subject))
-
-
 def _agency_people_on_team(assessment: JointAssessment, agency: Agency) -> list[User]:
     """The agency's people on the case team (for the agency, and still members of it)."""
     places = CaseTeamMember.objects.filter(
@@ -165,14 +162,7 @@ def _agency_people_on_team(assessment: JointAssessment, agency: Agency) -> list[
 
 
 def _lead_supervisors(assessment: JointAssessment) -> list[User]:
-    lines = SupervisionLine.objects.filter(
-        active=True,
-        supervisor__active=True,
-        supervisor__agency=assessment.lead_agency_id,
-        supervisee__user=assessment.lead_id,
-        supervisee__active=True,
-        supervisee__agency=assessment.lead_agency_id,
-    ).select_related("supervisor__user")
+    lines = supervision_over(assessment.lead_id, assessment.lead_agency_id).select_related("supervisor__user")
     return [line.supervisor.user for line in lines]
 
 
@@ -337,7 +327,7 @@ def withdraw_contribution(
         raise ValidationError(f"This contribution is {locked.get_state_display().lower()}: it cannot be withdrawn.")
     locked.state = ContributionState.WITHDRAWN
     locked.save(update_fields=["state"])
-    for deadline in _live_deadlines(contribution=locked):
+    for deadline in live_deadlines(contribution=locked):
         cancel_deadline(deadline=deadline)
     notify(
         _agency_people_on_team(assessment, locked.author_agency),
@@ -403,7 +393,7 @@ def submit_contribution(*, access: CaseAccess, contribution: Contribution, **fie
     saved.author = access.user
     saved.submitted_at = timezone.now()
     saved.save(update_fields=["state", "author", "submitted_at"])
-    for deadline in _live_deadlines(contribution=saved):
+    for deadline in live_deadlines(contribution=saved):
         meet_deadline(deadline=deadline)
     _tell_lead_of_contribution(assessment, saved)
     access.log("submit_contribution", object_type="contribution", object_id=saved.pk)
@@ -511,7 +501,7 @@ def _decide(*, access: CaseAccess, assessment: JointAssessment, approve: bool, n
     locked.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
     reference = locked.case.reference
     if approve:
-        for deadline in _live_deadlines(assessment=locked, kind=DeadlineKind.ASSESSMENT):
+        for deadline in live_deadlines(assessment=locked, kind=DeadlineKind.ASSESSMENT):
             meet_deadline(deadline=deadline)
         _record_approval(access, locked)
         notify([locked.lead], "Joint assessment approved", f"The joint assessment on case {reference} was approved.")

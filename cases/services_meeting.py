@@ -48,7 +48,7 @@ from cases.models import (
 from cases.services import checked
 from deadlines import reminders
 from deadlines.models import LIVE_STATES, Deadline, DeadlineKind, Notification
-from deadlines.services import cancel_deadline, due_at_for, meet_deadline, open_deadline
+from deadlines.services import cancel_deadline, due_at_for, live_deadlines, meet_deadline, open_deadline
 
 logger = logging.getLogger(__name__)
 
@@ -248,7 +248,7 @@ def cancel_meeting(*, access: CaseAccess, meeting: Meeting, reason: str) -> Meet
     locked.cancelled_reason = reason.strip()[:300]
     locked.sequence += 1
     locked.save(update_fields=["state", "cancelled_reason", "sequence"])
-    for deadline in Deadline.objects.filter(meeting=locked, state__in=LIVE_STATES):
+    for deadline in live_deadlines(meeting=locked):
         cancel_deadline(deadline=deadline)
     access.log("cancel_meeting", object_type="meeting", object_id=locked.pk)
     _invite(locked, change="Cancelled")
@@ -433,7 +433,7 @@ def complete_meeting_action(*, access: CaseAccess, action: MeetingAction) -> Mee
         locked.state = ActionState.DONE
         locked.completed_at = timezone.now()
         locked.save(update_fields=["state", "completed_at"])
-        for deadline in Deadline.objects.filter(meeting_action=locked, state__in=LIVE_STATES):
+        for deadline in live_deadlines(meeting_action=locked):
             meet_deadline(deadline=deadline)
         access.log("complete_meeting_action", object_type="meetingaction", object_id=locked.pk, rule=decision.rule)
     return locked
@@ -448,7 +448,7 @@ def drop_meeting_action(*, access: CaseAccess, action: MeetingAction, reason: st
     locked.state = ActionState.DROPPED
     locked.dropped_reason = reason.strip()[:300]
     locked.save(update_fields=["state", "dropped_reason"])
-    for deadline in Deadline.objects.filter(meeting_action=locked, state__in=LIVE_STATES):
+    for deadline in live_deadlines(meeting_action=locked):
         cancel_deadline(deadline=deadline)
     access.log("drop_meeting_action", object_type="meetingaction", object_id=locked.pk)
     return locked

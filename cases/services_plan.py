@@ -37,7 +37,7 @@ from cases.services import checked
 from deadlines.calendar import end_of_working_day
 from deadlines.models import LIVE_STATES, Deadline, DeadlineKind
 from deadlines.reminders import notify
-from deadlines.services import cancel_deadline, due_at_for, meet_deadline, open_deadline
+from deadlines.services import cancel_deadline, due_at_for, live_deadlines, meet_deadline, open_deadline
 
 # The case status that goes with each kind of plan.
 CASE_STATUS_FOR = {
@@ -102,10 +102,6 @@ def _clean_outcomes(outcomes: list[str]) -> list[str]:
     return cleaned
 
 
-def _live_deadlines(**subject: object) -> list[Deadline]:
-    return list(Deadline.objects.filter(state__in=LIVE_STATES, **subject))
-
-
 def _open_review_deadline(*, case: Case, due_on: date, first: bool) -> Deadline:
     return open_deadline(
         kind=DeadlineKind.FIRST_REVIEW if first else DeadlineKind.LATER_REVIEW,
@@ -120,7 +116,7 @@ def _open_review_deadline(*, case: Case, due_on: date, first: bool) -> Deadline:
 def _review_deadlines(case: Case) -> list[Deadline]:
     """The case's live review deadlines, whether the plan or a conference opened them: a
     review recorded on the plan meets them all and opens the one next review."""
-    return _live_deadlines(case=case, kind__in=REVIEW_KINDS)
+    return live_deadlines(case=case, kind__in=REVIEW_KINDS)
 
 
 # --- starting a plan -------------------------------------------------------------------
@@ -284,7 +280,7 @@ def _complete(plan_action: PlanAction) -> None:
     plan_action.state = ActionState.DONE
     plan_action.completed_at = timezone.now()
     plan_action.save(update_fields=["state", "completed_at"])
-    for deadline in _live_deadlines(plan_action=plan_action):
+    for deadline in live_deadlines(plan_action=plan_action):
         meet_deadline(deadline=deadline)
 
 
@@ -328,7 +324,7 @@ def _drop(plan_action: PlanAction, reason: str) -> None:
     plan_action.state = ActionState.DROPPED
     plan_action.dropped_reason = reason
     plan_action.save(update_fields=["state", "dropped_reason"])
-    for deadline in _live_deadlines(plan_action=plan_action):
+    for deadline in live_deadlines(plan_action=plan_action):
         cancel_deadline(deadline=deadline)
 
 

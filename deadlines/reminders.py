@@ -23,7 +23,8 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from access_control.policy import FRONT_DOOR_ROLES, visible_cases, visible_referrals
-from agencies.models import Membership, Role, SupervisionLine, User
+from agencies.models import Membership, Role, User
+from agencies.queries import supervision_over
 from cases.models import CaseTeamMember
 from deadlines.calendar import is_working_day
 from deadlines.models import (
@@ -215,14 +216,7 @@ def _supervisor_ids(deadline: Deadline) -> list[int]:
             )
         )
     return list(
-        SupervisionLine.objects.filter(
-            active=True,
-            supervisor__active=True,
-            supervisor__agency=deadline.owner_agency_id,
-            supervisee__user=deadline.owner_id,
-            supervisee__active=True,
-            supervisee__agency=deadline.owner_agency_id,
-        ).values_list("supervisor__user_id", flat=True)
+        supervision_over(deadline.owner_id, deadline.owner_agency_id).values_list("supervisor__user_id", flat=True)
     )
 
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from access_control import audit
 from access_control.policy import visible_deadlines
-from agencies.models import Agency, Jurisdiction, Membership, Role, SupervisionLine, User
+from agencies.models import Agency, Jurisdiction, Membership, Role, User
+from agencies.queries import supervision_over
 from cases.models import Case
 from deadlines.calendar import due_after_working_days
 from deadlines.models import (
@@ -133,6 +134,11 @@ def open_deadline(
     return deadline
 
 
+def live_deadlines(**subject: Any) -> list[Deadline]:
+    """The deadlines still owed on a subject (e.g. ``contribution=...``, ``case=..., kind__in=...``)."""
+    return list(Deadline.objects.filter(state__in=LIVE_STATES, **subject))
+
+
 def _close(deadline: Deadline, state: str, action: str) -> Deadline:
     locked = Deadline.objects.select_for_update().get(pk=deadline.pk)
     if locked.state not in LIVE_STATES:
@@ -190,15 +196,7 @@ def may_decide_extension(user: User, deadline: Deadline) -> bool:
         return Membership.objects.filter(
             user=user, agency=deadline.owner_agency_id, role=Role.SUPERVISOR, active=True
         ).exists()
-    return SupervisionLine.objects.filter(
-        active=True,
-        supervisor__user=user,
-        supervisor__active=True,
-        supervisor__agency=deadline.owner_agency_id,
-        supervisee__user=deadline.owner_id,
-        supervisee__active=True,
-        supervisee__agency=deadline.owner_agency_id,
-    ).exists()
+    return supervision_over(deadline.owner_id, deadline.owner_agency_id).filter(supervisor__user=user).exists()
 
 
 def decide_extension(*, by: User, extension: Extension, approve: bool) -> Extension:

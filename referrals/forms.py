@@ -4,7 +4,6 @@ concern form. They parse and validate what was typed; the referral services deci
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from django import forms
@@ -248,7 +247,7 @@ class SignOffForm(ServiceErrorsMixin, forms.Form):
 
 def form_stamp(issued_at: float | None = None) -> str:
     """A signed record of when the form was shown: a bot that posts at once, or forges it, is caught."""
-    return signing.dumps(int(time.time() if issued_at is None else issued_at), salt=_FORM_STAMP_SALT)
+    return signing.dumps(int(timezone.now().timestamp() if issued_at is None else issued_at), salt=_FORM_STAMP_SALT)
 
 
 def seconds_since(stamp: str) -> float | None:
@@ -259,7 +258,7 @@ def seconds_since(stamp: str) -> float | None:
         return None
     if not isinstance(issued, int):
         return None
-    return time.time() - issued
+    return timezone.now().timestamp() - issued
 
 
 _YES_NO = [("yes", "Yes"), ("no", "No")]

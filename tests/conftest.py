@@ -1,10 +1,25 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Membership, Role
+from tests.clock import Clock
 from tests.factories import AgencyFactory, MembershipFactory
+
+
+@pytest.fixture
+def clock() -> Iterator[Clock]:
+    """The one way a test sets the time: ``clock.at(moment)`` moves this process's clock
+    (and, through ``tests.clock.subprocess_environment()``, any subprocess it starts).
+    Without it a test runs on the session's clock: 10:00 London on TANDEM_TEST_TODAY."""
+    held = Clock()
+    try:
+        yield held
+    finally:
+        held.stop()
 
 
 @pytest.fixture

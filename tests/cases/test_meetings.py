@@ -157,10 +157,11 @@ def test_a_contributor_may_not_schedule_and_the_refusal_is_logged(team):
 # --- the statutory clock ------------------------------------------------------------------------
 
 
-def test_strategy_discussion_that_convenes_a_conference_opens_it_15_working_days_later(team):
+def test_strategy_discussion_that_convenes_a_conference_opens_it_15_working_days_later(team, clock):
     due = DeadlineFactory.create(case=team.case, kind=DeadlineKind.STRATEGY_DISCUSSION)
     meeting = schedule(team)
     held_at = datetime(2026, 11, 2, 10, 0, tzinfo=LONDON)  # a Monday; no bank holiday in November
+    clock.at(held_at + timedelta(hours=2))  # recorded the same day, whatever today is
     hold(team, meeting, held_at=held_at, next_stage_agreed=True)
     assert Deadline.objects.get(pk=due.pk).state == DeadlineState.MET
     conference = Deadline.objects.get(case=team.case, kind=DeadlineKind.INITIAL_CONFERENCE)
@@ -188,10 +189,11 @@ def test_initial_conference_that_makes_a_plan_opens_first_core_group_and_first_r
     assert review.due_at == (local.replace(tzinfo=None) + relativedelta(months=3)).replace(tzinfo=LONDON)
 
 
-def test_review_conference_meets_the_review_and_continuing_the_plan_opens_the_next_in_6_months(team):
+def test_review_conference_meets_the_review_and_continuing_the_plan_opens_the_next_in_6_months(team, clock):
     due = DeadlineFactory.create(case=team.case, kind=DeadlineKind.FIRST_REVIEW)
     meeting = schedule(team, kind=MeetingKind.REVIEW_CONFERENCE)
     held_at = datetime(2026, 11, 2, 10, 0, tzinfo=LONDON)
+    clock.at(held_at + timedelta(hours=2))
     hold(team, meeting, held_at=held_at, next_stage_agreed=True)
     assert Deadline.objects.get(pk=due.pk).state == DeadlineState.MET
     later = Deadline.objects.get(case=team.case, kind=DeadlineKind.LATER_REVIEW)

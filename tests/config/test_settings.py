@@ -11,6 +11,7 @@ from django.conf import settings
 
 from config.embedded import BASE_DIR
 from config.settings import celery_broker_url
+from tests.clock import subprocess_environment
 
 
 def _production_env(**overrides: str) -> dict[str, str]:
@@ -27,8 +28,14 @@ def _production_env(**overrides: str) -> dict[str, str]:
 
 
 def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    # On the session's clock, as every subprocess of the suite is (tests/clock.py).
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "tests.clocked", "manage.py", *args],
+        cwd=BASE_DIR,
+        env=subprocess_environment(env),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

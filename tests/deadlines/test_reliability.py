@@ -25,7 +25,8 @@ from config.celery import app
 from deadlines import reminders
 from deadlines.models import Notification, ReminderClaim
 from deadlines.tasks import send_reminder
-from tests.deadlines.test_reminders import DUE, PoliceDeadline, police_case_deadline
+from tests.clock import Clock
+from tests.deadlines.test_reminders import DUE, OPENED, PoliceDeadline, police_case_deadline
 
 LONDON = ZoneInfo("Europe/London")
 # The BEFORE_5 reminder of DUE (and nothing else) has come due by then.
@@ -89,8 +90,13 @@ def settle() -> None:
 
 
 @pytest.fixture
-def setup() -> PoliceDeadline:
-    return police_case_deadline(DUE)
+def setup(clock: Clock) -> PoliceDeadline:
+    """The deadline is opened at OPENED; the clock then stands at NOW, the sweep's moment, so
+    leases and sends are stamped when the sweep runs (the worker follows the same clock)."""
+    clock.at(OPENED)
+    deadline = police_case_deadline(DUE)
+    clock.at(NOW)
+    return deadline
 
 
 def test_three_sweeps_email_each_reminder_once(worker: None, setup: PoliceDeadline) -> None:

@@ -23,6 +23,7 @@ from deadlines.models import (
     ReminderClaim,
     ReminderKind,
 )
+from tests.clock import Clock
 from tests.factories import (
     AgencyFactory,
     CaseFactory,
@@ -35,7 +36,16 @@ from tests.factories import (
 
 LONDON = ZoneInfo("Europe/London")
 DUE = datetime(2026, 12, 7, 17, 0, tzinfo=LONDON)  # a Monday
+# Deadlines here are opened two weeks before DUE: before any of its reminders, which the
+# tests then sweep for at fixed moments. (Opened at the real now, a 'due in 5 working days'
+# reminder vanished once the real date passed 30 November 2026.)
+OPENED = datetime(2026, 11, 23, 10, 0, tzinfo=LONDON)
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def opened_before_the_reminders(clock: Clock) -> None:
+    clock.at(OPENED)
 
 
 @dataclass

@@ -45,8 +45,9 @@ from config.celery import app
 from deadlines import reminders
 from deadlines.models import Notification, ReminderClaim
 from deadlines.tasks import send_reminder
+from tests.clock import Clock, subprocess_environment
 from tests.deadlines import blocking_email
-from tests.deadlines.test_reminders import DUE, PoliceDeadline, police_case_deadline
+from tests.deadlines.test_reminders import DUE, OPENED, PoliceDeadline, police_case_deadline
 
 LONDON = ZoneInfo("Europe/London")
 # The BEFORE_5 reminder of DUE (and nothing else) has come due by then: one claim, one recipient.
@@ -114,7 +115,7 @@ class Rig:
         return self.directory / "sending-started"
 
     def environment(self) -> dict[str, str]:
-        env = dict(os.environ)
+        env = subprocess_environment()
         env.update(
             DJANGO_ENV="test",
             DJANGO_SETTINGS_MODULE="config.settings",
@@ -133,8 +134,11 @@ class Rig:
         """Start a worker and wait until it consumes from the queue."""
         number = len(self.workers) + 1
         log = self.directory / f"worker-{number}.log"
+        # Through tests.clocked, so the worker's clock runs by this process's (see tests/clock.py).
         command = [
             sys.executable,
+            "-m",
+            "tests.clocked",
             "-m",
             "celery",
             "-A",
@@ -235,8 +239,13 @@ def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
 
 
 @pytest.fixture
-def setup() -> PoliceDeadline:
-    return police_case_deadline(DUE)
+def setup(clock: Clock) -> PoliceDeadline:
+    """The deadline is opened at OPENED; the clock then stands at NOW, the sweep's moment, so
+    leases and sends are stamped when the sweep runs (the worker follows the same clock)."""
+    clock.at(OPENED)
+    deadline = police_case_deadline(DUE)
+    clock.at(NOW)
+    return deadline
 
 
 def gone(pid: int) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
-from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -122,11 +121,10 @@ def test_submit_sets_the_triage_deadline_to_the_next_working_day_close_of_busine
     assert is_working_day(due.date())
 
 
-def test_a_friday_referral_before_a_bank_holiday_is_due_on_tuesday(teacher, csc):
+def test_a_friday_referral_before_a_bank_holiday_is_due_on_tuesday(teacher, csc, clock):
     # Friday 28 August 2026; Monday 31 August is the summer bank holiday in England.
-    friday = datetime(2026, 8, 28, 14, 30, tzinfo=LONDON)
-    with patch("django.utils.timezone.now", return_value=friday):
-        referral = _submitted(teacher, csc)
+    clock.at(datetime(2026, 8, 28, 14, 30, tzinfo=LONDON))
+    referral = _submitted(teacher, csc)
     assert referral.triage_due_at == datetime(2026, 9, 1, 17, 0, tzinfo=LONDON)
 
 

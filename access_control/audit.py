@@ -1,4 +1,13 @@
-"""Writing and verifying the append-only, hash-chained access log."""
+"""Writing, anchoring and verifying the append-only, hash-chained access log.
+
+The log is ``ACCESS_LOG_CHAINS`` independent hash chains. A transaction that writes to the
+log holds one chain, by a transaction-scoped advisory lock, until it commits: it takes the
+first free chain, starting from one picked by its database connection, so concurrent
+writers each extend a chain of their own instead of queueing behind one lock for the whole
+system. Every so often ``anchor_heads`` writes each chain's head into ``AccessLogAnchor``
+(and, when ``ACCESS_LOG_ANCHOR_FILE`` is set, appends it to that file, which should live
+where the application's database role cannot reach); ``verify_chain`` walks every chain
+and checks every anchor, so a changed row, a removed row and a cut-off tail are found."""
 
 from __future__ import annotations
 
@@ -6,17 +15,21 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from access_control import request_context
-from access_control.models import AccessLogEntry
+from access_control.models import AccessLogAnchor, AccessLogEntry
 from agencies.models import Agency, User
 
 GENESIS_HASH = "0" * 64
-# One writer at a time extends the chain: a transaction-scoped advisory lock.
-_CHAIN_LOCK_KEY = 0x7A6E_4C6F_6721
+# The advisory lock class of the chains: lock (class, chain) is held by the one transaction
+# extending that chain.
+_CHAIN_LOCK_CLASS = 0x7A6E_4C6F
 
 
 def _content(entry: AccessLogEntry) -> dict[str, Any]:
@@ -87,12 +100,13 @@ def record_many(events: list[Event]) -> list[AccessLogEntry]:
     if not events:
         return []
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
-        previous = AccessLogEntry.objects.order_by("-id").values_list("row_hash", flat=True).first() or GENESIS_HASH
+        chain = _hold_a_chain()
+        head = AccessLogEntry.objects.filter(chain=chain).order_by("-seq").values_list("seq", "row_hash").first()
+        seq, previous = head or (0, GENESIS_HASH)
         request_id, interface = request_context.request_id.get(), request_context.interface.get()
         entries = []
         for event in events:
+            seq += 1
             user = event.user
             entry = AccessLogEntry(
                 user=user if user is not None and user.is_authenticated else None,
@@ -106,12 +120,76 @@ def record_many(events: list[Event]) -> list[AccessLogEntry]:
                 request_id=request_id,
                 interface=interface,
                 prev_hash=previous,
+                chain=chain,
+                seq=seq,
             )
             entry.row_hash = previous = row_hash(entry)
             entries.append(entry)
-        # One multi-row INSERT: PostgreSQL assigns the ids in the order of the rows, so the
-        # chain (walked in id order) follows this list.
         return AccessLogEntry.objects.bulk_create(entries)
+
+
+def chain_count() -> int:
+    return max(1, int(settings.ACCESS_LOG_CHAINS))
+
+
+def _hold_a_chain() -> int:
+    """Lock a chain for this transaction and say which. A connection always tries the same
+    chain first (so a transaction that writes twice keeps to the chain it holds: advisory
+    locks are re-entrant), then the others in turn, and waits only when every chain is held."""
+    chains = chain_count()
+    connection.ensure_connection()
+    first = connection.connection.info.backend_pid % chains
+    with connection.cursor() as cursor:
+        for step in range(chains):
+            chain = (first + step) % chains
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_CLASS, chain])
+            (held,) = cursor.fetchone()
+            if held:
+                return chain
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_CLASS, first])
+    return first
+
+
+def _chain_heads() -> list[tuple[int, int, str]]:
+    """(chain, seq, row_hash) of the last row of every chain that has one: an index probe each."""
+    heads = []
+    for chain in _known_chains():
+        head = AccessLogEntry.objects.filter(chain=chain).order_by("-seq").values_list("seq", "row_hash").first()
+        if head is not None:
+            heads.append((chain, head[0], head[1]))
+    return heads
+
+
+def _known_chains() -> list[int]:
+    anchored = set(AccessLogAnchor.objects.order_by().values_list("chain", flat=True).distinct())
+    return sorted(set(range(chain_count())) | anchored)
+
+
+def anchor_heads() -> list[AccessLogAnchor]:
+    """Write down the head of every chain that has grown since its last anchor (and append
+    them to ``ACCESS_LOG_ANCHOR_FILE`` when set). Returns the anchors written."""
+    now = timezone.now()
+    anchors = []
+    for chain, seq, head_hash in _chain_heads():
+        last = AccessLogAnchor.objects.filter(chain=chain).order_by("-seq").values_list("seq", flat=True).first()
+        if last is None or seq > last:
+            anchors.append(AccessLogAnchor(chain=chain, seq=seq, row_hash=head_hash, anchored_at=now))
+    AccessLogAnchor.objects.bulk_create(anchors)
+    anchor_file = settings.ACCESS_LOG_ANCHOR_FILE
+    if anchors and anchor_file:
+        with Path(anchor_file).open("a", encoding="utf-8") as out:
+            for anchor in anchors:
+                out.write(json.dumps(_anchor_record(anchor), sort_keys=True) + "\n")
+    return anchors
+
+
+def _anchor_record(anchor: AccessLogAnchor) -> dict[str, Any]:
+    return {
+        "at": anchor.anchored_at.isoformat(timespec="seconds"),
+        "chain": anchor.chain,
+        "seq": anchor.seq,
+        "row_hash": anchor.row_hash,
+    }
 
 
 @dataclass(frozen=True)
@@ -120,25 +198,60 @@ class BrokenLink:
     problem: str
 
 
-def verify_chain(batch_size: int = 5000) -> tuple[int, BrokenLink | None]:
-    """Walk the whole log in id order; return how many rows were checked and the first broken link."""
-    previous = GENESIS_HASH
+_NOT_FOLLOWING = "does not follow the row before it (a row was removed or inserted)"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    chain: int
+    seq: int
+    row_hash: str
+
+
+def verify_chain(batch_size: int = 5000, *, extra_anchors: list[Anchor] | None = None) -> tuple[int, BrokenLink | None]:
+    """Walk every chain in order and check every anchor (those in the database and
+    ``extra_anchors``, e.g. read from the anchor file); return how many rows were checked
+    and the first broken link."""
     checked = 0
-    for entry in _in_order(batch_size):
-        if entry.prev_hash != previous:
-            return checked, BrokenLink(entry.id, "does not follow the row before it (a row was removed or inserted)")
-        if row_hash(entry) != entry.row_hash:
-            return checked, BrokenLink(entry.id, "its content no longer matches its hash (the row was changed)")
-        previous = entry.row_hash
-        checked += 1
+    anchors = [Anchor(a.chain, a.seq, a.row_hash) for a in AccessLogAnchor.objects.order_by("chain", "seq")]
+    anchors += extra_anchors or []
+    chains = sorted(set(_known_chains()) | {anchor.chain for anchor in anchors})
+    for chain in chains:
+        wanted = {anchor.seq: anchor.row_hash for anchor in anchors if anchor.chain == chain}
+        previous, last_seq, last_id = GENESIS_HASH, 0, 0
+        for entry in _in_order(chain, batch_size):
+            if entry.prev_hash != previous or entry.seq != last_seq + 1:
+                return checked, BrokenLink(entry.id, _NOT_FOLLOWING)
+            if row_hash(entry) != entry.row_hash:
+                return checked, BrokenLink(entry.id, "its content no longer matches its hash (the row was changed)")
+            if entry.seq in wanted and wanted.pop(entry.seq) != entry.row_hash:
+                return checked, BrokenLink(entry.id, "is not the row that was anchored here (the chain was rewritten)")
+            previous, last_seq, last_id = entry.row_hash, entry.seq, entry.id
+            checked += 1
+        if wanted:
+            missing = min(wanted)
+            where = f"chain {chain} ends at its row {last_seq}" if last_seq else f"chain {chain} is empty"
+            return checked, BrokenLink(
+                last_id, f"{where} but was anchored at row {max(wanted)} (rows from {missing} on were cut off)"
+            )
     return checked, None
 
 
-def _in_order(batch_size: int) -> Iterator[AccessLogEntry]:
-    last_id = 0
+def read_anchor_file(path: str | Path) -> list[Anchor]:
+    """Anchors appended to an anchor file by ``anchor_heads`` (one JSON object a line)."""
+    anchors = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            anchors.append(Anchor(int(record["chain"]), int(record["seq"]), str(record["row_hash"])))
+    return anchors
+
+
+def _in_order(chain: int, batch_size: int) -> Iterator[AccessLogEntry]:
+    last_seq = 0
     while True:
-        batch = list(AccessLogEntry.objects.filter(id__gt=last_id).order_by("id")[:batch_size])
+        batch = list(AccessLogEntry.objects.filter(chain=chain, seq__gt=last_seq).order_by("seq")[:batch_size])
         if not batch:
             return
         yield from batch
-        last_id = batch[-1].id
+        last_seq = batch[-1].seq

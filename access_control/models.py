@@ -49,8 +49,11 @@ class BreakGlassGrant(models.Model):
 
 class AccessLogEntry(models.Model):
     """One access decision or change, append-only. The database refuses UPDATE and DELETE
-    (a trigger), and each row's hash covers its content and the previous row's hash.
-    No personal data of the child: objects are named by type and id only."""
+    (a trigger), and each row's hash covers its content and the hash of the row before it in
+    its chain. The log is several independent chains (``chain``, ``seq`` from 1), so writers
+    do not queue behind one lock; ``AccessLogAnchor`` rows record each chain's head from time
+    to time, so a cut-off tail is found too. No personal data of the child: objects are
+    named by type and id only."""
 
     class Outcome(models.TextChoices):
         ALLOWED = "allowed", "Allowed"
@@ -70,6 +73,8 @@ class AccessLogEntry(models.Model):
     interface = models.CharField(max_length=8, blank=True)
     prev_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
+    chain = models.PositiveSmallIntegerField(default=0)
+    seq = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["-id"]
@@ -77,7 +82,27 @@ class AccessLogEntry(models.Model):
             models.Index(fields=["case", "-id"]),
             models.Index(fields=["user", "-id"]),
         ]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="access_log_one_row_per_place")]
         verbose_name_plural = "access log entries"
 
     def __str__(self) -> str:
         return f"#{self.id} {self.action} {self.object_type} {self.outcome}"
+
+
+class AccessLogAnchor(models.Model):
+    """A chain's head (its last row) written down at a moment, append-only like the log.
+    ``verify_access_log`` requires every anchored row to be still there with the same hash,
+    so rows cut off the end of a chain, or a whole chain wiped, are found."""
+
+    id = models.BigAutoField(primary_key=True)
+    chain = models.PositiveSmallIntegerField()
+    seq = models.BigIntegerField()
+    row_hash = models.CharField(max_length=64)
+    anchored_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["chain", "-seq"])]
+
+    def __str__(self) -> str:
+        return f"chain {self.chain} at #{self.seq}"

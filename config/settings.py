@@ -165,6 +165,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "deadline-daily-digests": {"task": "deadlines.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
     # Meeting invitations whose enqueue was lost after commit (each is still sent once).
     "queue-unsent-meeting-invitations": {"task": "cases.tasks.queue_unsent_invitations", "schedule": 300.0},
+    # The head of every access log chain written down, so a cut-off tail is found.
+    "anchor-access-log": {"task": "access_control.tasks.anchor_access_log", "schedule": 60.0},
 }
 
 # --- authentication -------------------------------------------------------------
@@ -273,6 +275,13 @@ WORKING_DAY_ENDS = env("WORKING_DAY_ENDS", "17:00")
 # Reminder sends: an email lease older than this with nothing sent is taken to be a dead
 # worker's; a claim queued this long ago and still unsent is queued again by the sweep.
 REMINDER_EMAIL_LEASE_SECONDS = int(env("REMINDER_EMAIL_LEASE_SECONDS", "120"))
+
+# --- access log -----------------------------------------------------------------
+# Independent hash chains, so concurrent writers do not queue behind one lock; each chain's
+# head is anchored every minute (and appended to ACCESS_LOG_ANCHOR_FILE when set: keep that
+# file where the application's database role cannot reach, e.g. a write-once volume).
+ACCESS_LOG_CHAINS = int(env("ACCESS_LOG_CHAINS", "16"))
+ACCESS_LOG_ANCHOR_FILE = env("ACCESS_LOG_ANCHOR_FILE")
 REMINDER_REQUEUE_SECONDS = int(env("REMINDER_REQUEUE_SECONDS", "300"))
 
 # The public concern form: submissions per address per hour, and the fastest a person fills it in.

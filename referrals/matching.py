@@ -277,26 +277,32 @@ def _candidate_ids(referred: ReferredChild) -> QuerySet[Any, Any] | None:
     dates = {referred.date_of_birth, *close_dates(referred.date_of_birth)} if referred.date_of_birth else set()
     by_date = Q(date_of_birth__in=dates) if dates else Q()
     if by_name or by_date:
-        children = Child.objects.filter(by_name | by_date)
+        # Each pool is cut at POOL_PER_SOURCE in a total order (ties broken by id), so the same
+        # question always gets the same candidates, however the rows lie on disk.
+        children = Child.objects.filter(by_name | by_date).order_by("pk")
         if name_rank is not None:
             on_the_day = Conditional(When(date_of_birth=referred.date_of_birth, then=Value(1.0)), default=Value(0.0))
-            children = children.annotate(rank=name_rank + on_the_day).order_by("-rank")
+            children = children.annotate(rank=name_rank + on_the_day).order_by("-rank", "pk")
         sources.append(children.values_list("pk", flat=True)[:POOL_PER_SOURCE])
     if referred.full_names:
         aliases = (
             ChildAlias.objects.filter(_similar("name", referred.full_names))
             .annotate(rank=_best([TrigramSimilarity("name", name) for name in referred.full_names]))
-            .order_by("-rank")
+            .order_by("-rank", "child_id", "pk")
         )
         sources.append(aliases.values_list("child_id", flat=True)[:POOL_PER_SOURCE])
     if referred.postcode:
-        addresses = ChildAddress.objects.annotate(normalised=Upper(Replace("postcode", Value(" "), Value("")))).filter(
-            normalised=referred.postcode
+        addresses = (
+            ChildAddress.objects.annotate(normalised=Upper(Replace("postcode", Value(" "), Value(""))))
+            .filter(normalised=referred.postcode)
+            .order_by("child_id")
         )
         sources.append(addresses.values_list("child_id", flat=True)[:POOL_PER_SOURCE])
     if referred.nhs_number:
-        numbered = Child.objects.annotate(digits=Replace("nhs_number", Value(" "), Value(""))).filter(
-            digits=referred.nhs_number
+        numbered = (
+            Child.objects.annotate(digits=Replace("nhs_number", Value(" "), Value("")))
+            .filter(digits=referred.nhs_number)
+            .order_by("pk")
         )
         sources.append(numbered.values_list("pk", flat=True)[:POOL_PER_SOURCE])
     if not sources:

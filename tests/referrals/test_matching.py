@@ -437,3 +437,17 @@ def test_matching_reads_a_fixed_number_of_queries_however_many_children_match(fr
     with CaptureQueriesContext(connection) as four:
         assert len(known_child_matches(access)) == 4
     assert len(four.captured_queries) == len(two.captured_queries)
+
+
+# --- determinism ------------------------------------------------------------------------
+
+
+def test_many_equal_matches_always_give_the_same_candidates_the_first_by_id():
+    """Far more equally good matches than a look-up's pool holds: the pool is cut in a total
+    order, so the candidates are the same on every call (the first by id), never whichever
+    rows the server met first."""
+    twins = ChildFactory.create_batch(200, given_names="Kayden", family_name="Marsh", date_of_birth=date(2017, 6, 2))
+    first = find_candidates(given_names="Kayden", family_name="Marsh", date_of_birth=date(2017, 6, 2))
+    second = find_candidates(given_names="Kayden", family_name="Marsh", date_of_birth=date(2017, 6, 2))
+    assert [c.child.pk for c in first] == [c.child.pk for c in second]
+    assert [c.child.pk for c in first] == sorted((child.pk for child in twins), key=str)[:5]

@@ -4,6 +4,7 @@ approved by a supervisor, reminder claims (each sent once) and in-app notificati
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from django.db import models
 from django.db.models import Q
@@ -60,6 +61,10 @@ class DeadlineState(models.TextChoices):
 
 # States in which a deadline is still owed (and reminded).
 LIVE_STATES = (DeadlineState.OPEN, DeadlineState.OVERDUE, DeadlineState.EXTENDED)
+# Deadline.next_reminder_at of a deadline the sweep has yet to look at (long past, so any
+# sweep takes it) and of one whose every reminder has come due (never reached).
+LOOK_NOW = datetime(1900, 1, 1, tzinfo=UTC)
+REMINDERS_DONE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 class Deadline(models.Model):
@@ -98,12 +103,22 @@ class Deadline(models.Model):
     state = models.CharField(max_length=16, choices=DeadlineState.choices, default=DeadlineState.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     met_at = models.DateTimeField(null=True, blank=True)
+    # The sweep's bookmark: no reminder of this due version falls due before this moment.
+    # LOOK_NOW (the default) means "work it out at the next sweep"; a trigger puts it back
+    # whenever due_at, due_version or state changes, by whatever path, so a moved deadline is
+    # never left with a stale bookmark. Only the sweep writes anything else.
+    next_reminder_at = models.DateTimeField(db_default=LOOK_NOW, editable=False)
 
     class Meta:
         ordering = ["due_at"]
         indexes = [
             models.Index(
                 fields=["due_at"], condition=Q(state__in=["open", "overdue", "extended"]), name="deadline_live_due"
+            ),
+            models.Index(
+                fields=["next_reminder_at"],
+                condition=Q(state__in=["open", "overdue", "extended"]),
+                name="deadline_live_next_reminder",
             ),
             models.Index(fields=["owner", "state", "due_at"]),
             models.Index(fields=["owner_agency", "state", "due_at"]),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -29,6 +29,7 @@ from cases.models import CaseTeamMember
 from deadlines.calendar import is_working_day
 from deadlines.models import (
     LIVE_STATES,
+    REMINDERS_DONE,
     Deadline,
     DeadlineState,
     Notification,
@@ -58,9 +59,6 @@ def email_lease() -> timedelta:
     return timedelta(seconds=settings.REMINDER_EMAIL_LEASE_SECONDS)
 
 
-# The earliest reminder is 5 working days before; no stretch of 5 working days spans more
-# calendar days than this (Christmas and New Year included), so later deadlines are skipped.
-HORIZON = timedelta(days=14)
 BEFORE_DAYS = {ReminderKind.BEFORE_5: 5, ReminderKind.BEFORE_1: 1}
 
 
@@ -75,14 +73,14 @@ def subtract_working_days(day: date, days: int, jurisdiction: str = "GB-ENG") ->
     return day
 
 
-def _due_kinds(
-    *, due_at: datetime, state: str, jurisdiction: str, now: datetime, opened_at: datetime | None = None
-) -> list[ReminderKind]:
-    if state not in LIVE_STATES:
-        return []
+def _reminder_moments(
+    *, due_at: datetime, jurisdiction: str, opened_at: datetime | None = None
+) -> list[tuple[ReminderKind, datetime, bool]]:
+    """Each reminder of a deadline due at ``due_at`` with the moment it comes due and whether
+    it comes due *at* that moment (True) or only once it has passed (False: overdue)."""
     zone = ZoneInfo(settings.TIME_ZONE)
     local_due = due_at.astimezone(zone)
-    kinds = []
+    moments = []
     for kind, days in BEFORE_DAYS.items():
         remind_on = subtract_working_days(local_due.date(), days, jurisdiction)
         # The same time of day as the deadline, n working days earlier.
@@ -90,13 +88,32 @@ def _due_kinds(
         # A "due in 5 working days" for a deadline opened with one day to run would mislead.
         if opened_at is not None and moment < opened_at:
             continue
-        if now >= moment:
+        moments.append((kind, moment, True))
+    moments.append((ReminderKind.DUE_TODAY, datetime.combine(local_due.date(), time(0, 0), tzinfo=zone), True))
+    moments.append((ReminderKind.OVERDUE, due_at, False))
+    return moments
+
+
+def _due_kinds(
+    *, due_at: datetime, state: str, jurisdiction: str, now: datetime, opened_at: datetime | None = None
+) -> list[ReminderKind]:
+    return _kinds_and_next(due_at=due_at, state=state, jurisdiction=jurisdiction, now=now, opened_at=opened_at)[0]
+
+
+def _kinds_and_next(
+    *, due_at: datetime, state: str, jurisdiction: str, now: datetime, opened_at: datetime | None = None
+) -> tuple[list[ReminderKind], datetime]:
+    """The reminders come due by ``now``, and when the next one will (REMINDERS_DONE if none)."""
+    if state not in LIVE_STATES:
+        return [], REMINDERS_DONE
+    kinds, upcoming = [], REMINDERS_DONE
+    for kind, moment, at_the_moment in _reminder_moments(due_at=due_at, jurisdiction=jurisdiction, opened_at=opened_at):
+        if now >= moment if at_the_moment else now > moment:
             kinds.append(kind)
-    if now.astimezone(zone).date() >= local_due.date():
-        kinds.append(ReminderKind.DUE_TODAY)
-    if now > due_at:
-        kinds.append(ReminderKind.OVERDUE)
-    return kinds
+        else:
+            # Overdue comes due just after its moment: the sweep looks again from then on.
+            upcoming = min(upcoming, moment if at_the_moment else moment + timedelta(microseconds=1))
+    return kinds, upcoming
 
 
 def reminders_due(deadline: Deadline, now: datetime) -> list[ReminderKind]:
@@ -145,47 +162,64 @@ def _enqueue_after_commit(claim_ids: list[int]) -> None:
         transaction.on_commit(lambda: _enqueue(claim_ids))
 
 
+_BOOKMARK_SQL = """
+UPDATE deadlines_deadline AS d SET next_reminder_at = t.next_at
+FROM unnest(%s::uuid[], %s::int[], %s::timestamptz[]) AS t(id, due_version, next_at)
+WHERE d.id = t.id AND d.due_version = t.due_version
+"""
+
+
 def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
     """Mark live deadlines past due overdue, claim every reminder that has come due, and queue
-    a send for each new claim and each claim whose send was lost. Works in batches over the
-    ``deadline_live_due`` index, one INSERT per batch, so memory stays bounded."""
+    a send for each new claim and each claim whose send was lost.
+
+    Only deadlines whose bookmark (``next_reminder_at``) has come are read (a new or moved
+    deadline's is LOOK_NOW), over the ``deadline_live_next_reminder`` index, in batches: a sweep costs what has come
+    due, not what is open. Each batch's claims are one INSERT and its new bookmarks one
+    UPDATE (guarded by the due version, so a deadline moved meanwhile keeps the database's
+    reset and is looked at again)."""
     now = now or timezone.now()
     claimed: list[int] = []
     with transaction.atomic():
         Deadline.objects.filter(state__in=[DeadlineState.OPEN, DeadlineState.EXTENDED], due_at__lt=now).update(
             state=DeadlineState.OVERDUE
         )
-    live = Deadline.objects.filter(state__in=LIVE_STATES, due_at__lte=now + HORIZON).order_by("due_at", "id")
-    after: tuple[datetime, object] | None = None
+    come = Deadline.objects.filter(state__in=LIVE_STATES, next_reminder_at__lte=now).order_by("next_reminder_at")
+    seen: set[object] = set()
     while True:
-        page = live
-        if after is not None:
-            page = page.filter(Q(due_at__gt=after[0]) | Q(due_at=after[0], id__gt=after[1]))
-        rows = list(
-            page.values_list("id", "due_at", "due_version", "state", "owner_agency__jurisdiction", "created_at")[
-                :SWEEP_BATCH
-            ]
-        )
+        rows = [
+            row
+            for row in come.values_list(
+                "id", "due_at", "due_version", "state", "owner_agency__jurisdiction", "created_at"
+            )[:SWEEP_BATCH]
+            if row[0] not in seen
+        ]
         if not rows:
             break
-        after = (rows[-1][1], rows[-1][0])
         ids: list[object] = []
         kinds: list[str] = []
         versions: list[int] = []
+        bookmarks: tuple[list[object], list[int], list[datetime]] = ([], [], [])
         for deadline_id, due_at, due_version, state, jurisdiction, opened_at in rows:
-            for kind in _due_kinds(due_at=due_at, state=state, jurisdiction=jurisdiction, now=now, opened_at=opened_at):
+            seen.add(deadline_id)
+            due, upcoming = _kinds_and_next(
+                due_at=due_at, state=state, jurisdiction=jurisdiction, now=now, opened_at=opened_at
+            )
+            for kind in due:
                 ids.append(deadline_id)
                 kinds.append(kind.value)
                 versions.append(due_version)
-        if ids:
-            with transaction.atomic(), connection.cursor() as cursor:
+            bookmarks[0].append(deadline_id)
+            bookmarks[1].append(due_version)
+            bookmarks[2].append(upcoming)
+        with transaction.atomic(), connection.cursor() as cursor:
+            if ids:
                 cursor.execute(_CLAIM_SQL, [now, ids, kinds, versions])
                 batch = [row[0] for row in cursor.fetchall()]
                 if enqueue:
                     _enqueue_after_commit(batch)
-            claimed.extend(batch)
-        if len(rows) < SWEEP_BATCH:
-            break
+                claimed.extend(batch)
+            cursor.execute(_BOOKMARK_SQL, list(bookmarks))
     while enqueue:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(_REQUEUE_SQL, [now, now - requeue_after(), SWEEP_BATCH])

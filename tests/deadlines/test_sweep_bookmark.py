@@ -1,0 +1,76 @@
+"""The sweep reads only deadlines whose next reminder has come (their bookmark), so its cost
+follows what has come due, not what is open; a deadline moved by any path is looked at again."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import connection
+
+from deadlines import reminders
+from deadlines.models import LOOK_NOW, REMINDERS_DONE, Deadline, ReminderClaim, ReminderKind
+from tests.clock import Clock
+from tests.deadlines.test_reminders import police_case_deadline
+
+LONDON = ZoneInfo("Europe/London")
+OPENED = datetime(2027, 1, 11, 10, 0, tzinfo=LONDON)  # a Monday
+DUE = datetime(2027, 3, 15, 17, 0, tzinfo=LONDON)  # a Monday, nine weeks on
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def far_deadline(clock: Clock) -> Deadline:
+    clock.at(OPENED)
+    return police_case_deadline(DUE).deadline
+
+
+def _bookmark(deadline: Deadline) -> datetime:
+    return Deadline.objects.values_list("next_reminder_at", flat=True).get(pk=deadline.pk)
+
+
+def test_a_new_deadline_is_bookmarked_at_its_first_reminder(far_deadline: Deadline) -> None:
+    assert _bookmark(far_deadline) == LOOK_NOW  # not worked out yet
+    assert reminders.sweep(OPENED) == []
+    # Five working days before Monday 15 March is Monday 8 March, at the deadline's time of day.
+    assert _bookmark(far_deadline) == datetime(2027, 3, 8, 17, 0, tzinfo=LONDON)
+
+
+def test_the_bookmark_moves_on_with_each_reminder_and_ends_when_all_are_claimed(far_deadline: Deadline) -> None:
+    reminders.sweep(OPENED)
+    assert len(reminders.sweep(datetime(2027, 3, 8, 17, 0, tzinfo=LONDON))) == 1
+    assert _bookmark(far_deadline) == datetime(2027, 3, 12, 17, 0, tzinfo=LONDON)  # Friday: due in 1
+    reminders.sweep(datetime(2027, 3, 12, 17, 0, tzinfo=LONDON))
+    assert _bookmark(far_deadline) == datetime(2027, 3, 15, 0, 0, tzinfo=LONDON)  # due today, from midnight
+    reminders.sweep(datetime(2027, 3, 15, 9, 0, tzinfo=LONDON))
+    assert _bookmark(far_deadline) == DUE + timedelta(microseconds=1)  # overdue once past due
+    reminders.sweep(DUE + timedelta(minutes=1))  # marked overdue (which resets it) and claimed
+    assert _bookmark(far_deadline) == REMINDERS_DONE
+    assert set(ReminderClaim.objects.filter(deadline=far_deadline).values_list("kind", flat=True)) == set(ReminderKind)
+    assert reminders.sweep(DUE + timedelta(days=30), enqueue=False) == []  # nothing more to claim
+
+
+def test_a_deadline_moved_behind_the_services_back_is_looked_at_again(far_deadline: Deadline) -> None:
+    reminders.sweep(OPENED)
+    sooner = datetime(2027, 1, 14, 17, 0, tzinfo=LONDON)  # Thursday, three days after opening
+    Deadline.objects.filter(pk=far_deadline.pk).update(due_at=sooner)  # no service, no bookmark
+    assert _bookmark(far_deadline) == LOOK_NOW  # the database reset it
+    (claim_id,) = reminders.sweep(datetime(2027, 1, 13, 17, 0, tzinfo=LONDON))  # 1 working day before
+    assert ReminderClaim.objects.get(pk=claim_id).kind == ReminderKind.BEFORE_1
+
+
+def test_the_sweep_reads_deadlines_over_the_bookmark_index() -> None:
+    police_case_deadline(DUE)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny: ask which plan is possible
+        query = (
+            Deadline.objects.filter(state__in=["open", "overdue", "extended"])
+            .filter(next_reminder_at__lte=OPENED)
+            .values_list("id")
+        )
+        sql, params = query.query.sql_with_params()
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = json.dumps(cursor.fetchone()[0])
+    assert "deadline_live_next_reminder" in plan

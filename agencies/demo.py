@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
 from agencies.models import Agency, AgencyKind, Membership, MembershipEvent, Role, SupervisionLine, User
 
 DEMO_PASSWORD = "tandem-demo-2026"  # noqa: S105 - demo only; seed_demo refuses to run in production
 DEMO_DOMAIN = "demo.tandem.example"
+# Every demo person has been in post longer than any demo case has been open (the cases go back
+# eighteen months, ``cases.demo.HISTORY_DAYS``), so they were in their agency before they joined
+# a case team; each a few weeks longer than the one before, so the dates are not all the same.
+IN_POST_AT_LEAST_DAYS = 2 * 365
+IN_POST_STEP_DAYS = 47
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,7 @@ def seed_people(*, seed: int = 2026) -> int:
     Returns how many people were created."""
     fake = Faker("en_GB")
     fake.seed_instance(seed)
+    today = timezone.localdate()
     created = 0
     for spec in DEMO_AGENCIES:
         agency = Agency.objects.create(
@@ -123,12 +131,20 @@ def seed_people(*, seed: int = 2026) -> int:
                 if local in memorable_taken:
                     local = f"{first}.{last}".lower().replace("'", "").replace(" ", "-")
                 memorable_taken.add(local)
+                # Demo history: the people were in post long before the demo's cases opened.
+                started_on = today - timedelta(days=IN_POST_AT_LEAST_DAYS + IN_POST_STEP_DAYS * created)
+                started_at = on_day_at(started_on, hour=9)
                 user = User.objects.create_user(
-                    email=f"{local}@{spec.slug}.{DEMO_DOMAIN}", password=DEMO_PASSWORD, full_name=f"{first} {last}"
+                    email=f"{local}@{spec.slug}.{DEMO_DOMAIN}",
+                    password=DEMO_PASSWORD,
+                    full_name=f"{first} {last}",
+                    date_joined=started_at,
                 )
-                membership = Membership.objects.create(user=user, agency=agency, role=role, job_title=job_title)
+                membership = Membership.objects.create(
+                    user=user, agency=agency, role=role, job_title=job_title, started_on=started_on
+                )
                 MembershipEvent.objects.create(
-                    membership=membership, action=MembershipEvent.Action.ADDED, detail="Demo data"
+                    membership=membership, action=MembershipEvent.Action.ADDED, detail="Demo data", at=started_at
                 )
                 created += 1
                 if role == Role.SUPERVISOR:
@@ -140,8 +156,18 @@ def seed_people(*, seed: int = 2026) -> int:
         supervised.sort(key=lambda m: m.role != Role.PRACTITIONER)
         for index, membership in enumerate(supervised):
             if supervisors:
-                SupervisionLine.objects.create(supervisor=supervisors[index % len(supervisors)], supervisee=membership)
+                supervisor = supervisors[index % len(supervisors)]
+                SupervisionLine.objects.create(
+                    supervisor=supervisor,
+                    supervisee=membership,
+                    started_on=max(supervisor.started_on, membership.started_on),
+                )
     return created
+
+
+def on_day_at(day: date, *, hour: int, minute: int = 0) -> datetime:
+    """A moment of the demo's history: ``day`` at that local time."""
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
 
 
 def demo_signins() -> list[tuple[str, str, str]]:

@@ -22,12 +22,13 @@ from faker import Faker
 
 from access_control import policy
 from access_control.policy import CaseAccess
-from agencies.demo import DEMO_AGENCIES, DEMO_DOMAIN
+from agencies.demo import DEMO_AGENCIES, DEMO_DOMAIN, on_day_at
 from agencies.models import Agency, Membership, Role, SupervisionLine, User
 from cases import services
 from cases.models import (
     Case,
     CaseStatus,
+    CaseTeamMember,
     Child,
     ChildAddress,
     ChildAlias,
@@ -174,6 +175,8 @@ class _CaseSeeder:
         opened_on = self.today - timedelta(days=self.rng.randint(21, HISTORY_DAYS))
         size = 3 if index % 9 == 4 else 2 if index % 6 == 1 else 1
         children = self.children(size)
+        # The chronology is about the youngest child: the case cannot open before they were born.
+        opened_on = max([opened_on, *(child.date_of_birth for child in children if child.date_of_birth)])
         category = self.rng.choice(ConcernCategory.values)
         case = services.open_case(
             by=lead.user,
@@ -183,14 +186,18 @@ class _CaseSeeder:
             risk_level=RiskLevel.MEDIUM,
             reason="Referral accepted at the front door",
         )
-        # Demo history: the case opened on the referral's date (open_case always opens today).
-        Case.objects.filter(pk=case.pk).update(opened_on=opened_on)
-        case.opened_on = opened_on
+        # Demo history: the case opened on the referral's date (open_case always opens today),
+        # and its reference carries the year it opened, as it would have been given then.
+        prefix, _year, number = case.reference.split("-")
+        reference = f"{prefix}-{opened_on.year}-{number}"
+        Case.objects.filter(pk=case.pk).update(opened_on=opened_on, reference=reference)
+        case.opened_on, case.reference = opened_on, reference
         self.family(children, index)
         seeded = SeededCase(case=case, lead=lead, opened_on=opened_on, children=children)
         self.team(seeded, index)
         self.progress(seeded, index)
         self.chronology(seeded, index)
+        self.joined_when_first_on_record(seeded)
         return seeded
 
     def children(self, size: int) -> list[Child]:
@@ -240,28 +247,37 @@ class _CaseSeeder:
         address = f"{self.fake.building_number()} {self.fake.street_name()}\n{TOWN}"
         postcode = demo_postcode(self.rng)
         for child in children:
-            moved_in = self.today - timedelta(days=self.rng.randint(200, 2000))
+            born = child.date_of_birth or self.today
+            # Nobody moves in before they are born: a younger child has lived here since birth.
+            moved_in = max(born, self.today - timedelta(days=self.rng.randint(200, 2000)))
             _save(ChildAddress(child=child, address=address, postcode=postcode, moved_in=moved_in))
             if index % 4 == 2:
-                _save(
-                    ChildAddress(
-                        child=child,
-                        address=f"{self.fake.building_number()} {self.fake.street_name()}\n{TOWN}",
-                        postcode=demo_postcode(self.rng),
-                        moved_in=moved_in - timedelta(days=self.rng.randint(300, 900)),
-                        moved_out=moved_in,
+                previous_address = f"{self.fake.building_number()} {self.fake.street_name()}\n{TOWN}"
+                previous_postcode = demo_postcode(self.rng)
+                lived_there_from = moved_in - timedelta(days=self.rng.randint(300, 900))
+                # A previous home only for a child who lived somewhere before this one.
+                if moved_in > born:
+                    _save(
+                        ChildAddress(
+                            child=child,
+                            address=previous_address,
+                            postcode=previous_postcode,
+                            moved_in=max(born, lived_there_from),
+                            moved_out=moved_in,
+                        )
                     )
-                )
         if index % 5 == 1:
             eldest = children[-1]
             _save(ChildAlias(child=eldest, name=f"{eldest.given_names} {self.fake.last_name()}"))
         if index % 7 == 3:
             _save(ChildAlias(child=children[0], name=f"{self.fake.first_name()} {family_name}"))
 
+        # The parents were adults when the eldest child was born.
+        eldest_born = children[-1].date_of_birth or self.today
         mother = _saved(
             Person(
                 full_name=f"{self.fake.first_name_female()} {family_name}",
-                date_of_birth=self.today - timedelta(days=self.rng.randint(20 * 365, 45 * 365)),
+                date_of_birth=eldest_born - timedelta(days=self.rng.randint(18 * 365, 38 * 365)),
                 address=address,
                 postcode=postcode,
                 phone=demo_phone(self.rng),
@@ -270,7 +286,7 @@ class _CaseSeeder:
         father = _saved(
             Person(
                 full_name=f"{self.fake.first_name_male()} {self.fake.last_name()}",
-                date_of_birth=self.today - timedelta(days=self.rng.randint(22 * 365, 50 * 365)),
+                date_of_birth=eldest_born - timedelta(days=self.rng.randint(19 * 365, 42 * 365)),
                 address=f"{self.fake.building_number()} {self.fake.street_name()}\n{TOWN}",
                 postcode=demo_postcode(self.rng),
                 phone=demo_phone(self.rng),
@@ -598,6 +614,20 @@ class _CaseSeeder:
                 detail=f"{entry.detail} (Corrected: the referral came by telephone, not email.)",
             )
         seeded.entries[seeded.entries.index(entry)] = new
+
+    def joined_when_first_on_record(self, seeded: SeededCase) -> None:
+        """Demo history: ``add_team_member`` always adds today, but each person joined the team
+        by nine in the morning of the day they are first on the case's record (writing an entry,
+        or named to see one), and everyone else (the lead among them) on the day it opened."""
+        first_on_record: dict[int, date] = {}
+        for entry in ChronologyEntry.objects.filter(case=seeded.case).prefetch_related("named_viewers"):
+            for user_id in (entry.author_id, *(viewer.pk for viewer in entry.named_viewers.all())):
+                first_on_record[user_id] = min(entry.event_date, first_on_record.get(user_id, entry.event_date))
+        places = list(CaseTeamMember.objects.filter(case=seeded.case))
+        for place in places:
+            joined = on_day_at(first_on_record.get(place.user_id, seeded.opened_on), hour=9)
+            place.added_at = min(place.added_at, joined)
+        CaseTeamMember.objects.bulk_update(places, ["added_at"])
 
     # --- across cases: closures, grants, leaving the team, documents --------------------------
 

@@ -457,7 +457,8 @@ def drop_meeting_action(*, access: CaseAccess, action: MeetingAction, reason: st
 # --- invitations --------------------------------------------------------------------------------
 
 
-def _when(meeting: Meeting) -> str:
+def meeting_when(meeting: Meeting) -> str:
+    """When the meeting is, as invitations and notifications say it: day, start and end, local time."""
     start = timezone.localtime(meeting.starts_at)
     end = timezone.localtime(meeting.starts_at + timedelta(minutes=meeting.duration_minutes))
     return f"{start:%a %d %b %Y, %H:%M}{EN_DASH}{end:%H:%M}"
@@ -476,7 +477,7 @@ def _invite(meeting: Meeting, *, change: str) -> None:
         # Only those who were sent the meeting need to take it out of their calendar.
         attendees = [a for a in attendees if a.invitation_sequence is not None or a.invitation_claimed_at]
     title = f"{change}: {meeting.get_kind_display().lower()}"
-    body = f"{meeting_summary(meeting)}\n{_when(meeting)}\n{meeting.location}"
+    body = f"{meeting_summary(meeting)}\n{meeting_when(meeting)}\n{meeting.location}"
     ids = reminders.notify([a.user for a in attendees], title, body)
     now = timezone.now()
     Notification.objects.filter(pk__in=ids).update(email_claimed_at=now, emailed_at=now)
@@ -537,13 +538,13 @@ def invitation_email(attendee: MeetingAttendee, *, now: datetime) -> EmailMessag
     )
     calendar = ics.build_calendar(event, method=method, now=now)
     if cancelled:
-        subject = f"Cancelled: {summary}, {_when(meeting)}"
+        subject = f"Cancelled: {summary}, {meeting_when(meeting)}"
         text = f"The {meeting.get_kind_display().lower()} on case {meeting.case.reference} is cancelled."
     else:
-        subject = f"{'Updated invitation' if meeting.sequence else 'Invitation'}: {summary}, {_when(meeting)}"
+        subject = f"{'Updated invitation' if meeting.sequence else 'Invitation'}: {summary}, {meeting_when(meeting)}"
         text = (
             f"You are invited to the {meeting.get_kind_display().lower()} on case {meeting.case.reference}.\n"
-            f"When: {_when(meeting)}\nWhere: {meeting.location}\n"
+            f"When: {meeting_when(meeting)}\nWhere: {meeting.location}\n"
             f"Chair: {meeting.chair.full_name}. Organised by {meeting.organiser.full_name}."
         )
     message = EmailMessage(

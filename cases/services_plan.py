@@ -60,7 +60,8 @@ def due_at_on(day: date) -> datetime:
     return end_of_working_day(day)
 
 
-def _format_day(day: date | datetime) -> str:
+def format_day(day: date | datetime) -> str:
+    """A plan date as deadline titles and notifications write it ("7 Dec 2026", local date)."""
     if isinstance(day, datetime):
         day = timezone.localdate(day)
     return f"{day.day} {day:%b %Y}"
@@ -105,7 +106,7 @@ def _clean_outcomes(outcomes: list[str]) -> list[str]:
 def _open_review_deadline(*, case: Case, due_on: date, first: bool) -> Deadline:
     return open_deadline(
         kind=DeadlineKind.FIRST_REVIEW if first else DeadlineKind.LATER_REVIEW,
-        title=f"Plan review due {_format_day(due_on)}",
+        title=f"Plan review due {format_day(due_on)}",
         owner_agency=case.lead_agency,
         owner=case.lead_worker,
         case=case,
@@ -215,7 +216,7 @@ def _owing_agency_team(case: Case, agency: Agency) -> list[CaseTeamMember]:
 def plan_action_title(owner_agency: Agency, due_at: datetime) -> str:
     """A plan action's deadline title: the agency and the date, never the description (it may
     carry case detail, and the title goes into reminder emails)."""
-    return f"{owner_agency.name} plan action due {_format_day(due_at)}"
+    return f"{owner_agency.name} plan action due {format_day(due_at)}"
 
 
 @checked(Action.MANAGE_PLAN)
@@ -268,7 +269,7 @@ def add_plan_action(
     notify(
         [user for user in told if user.pk != access.user.pk],
         f"New plan action for {owner_agency.name}",
-        f"A plan action for {owner_agency.name} on case {access.case.reference} is due {_format_day(due_at)}. "
+        f"A plan action for {owner_agency.name} on case {access.case.reference} is due {format_day(due_at)}. "
         "Open the case's plan in Tandem to see it.",
         deadline=deadline,
     )

@@ -27,11 +27,11 @@ from faker import Faker
 
 from access_control import policy
 from access_control.policy import ReferralAction
-from agencies.demo import DEMO_DOMAIN
+from agencies.demo import DEMO_DOMAIN, on_day_at
 from agencies.models import Agency, Membership, Role, User
 from cases.demo import TOWN, demo_nhs_number, demo_phone, demo_postcode
-from cases.models import Case, CaseStatus, Child, ChildAddress, ConcernCategory
-from deadlines.models import Deadline, DeadlineKind
+from cases.models import Case, CaseStatus, CaseTeamMember, Child, ChildAddress, ConcernCategory
+from deadlines.models import Deadline, DeadlineKind, DeadlineState
 from deadlines.services import due_at_for
 from referrals import services
 from referrals.models import Consent, Referral, TriageDecision, Urgency
@@ -164,14 +164,27 @@ class _ReferralSeeder:
 
     def decide(self, referral: Referral, decision: str, rationale: str, **links: Any) -> Referral:
         """The memorable intake worker takes the referral and decides it, within hours of its
-        arrival (demo history: the services always decide now)."""
+        arrival and on the day it arrived (demo history: the services always decide now): the
+        triage deadline is met then, and on accepting it onto a case they join its team then."""
         services.take_referral(access=policy.get_referral(self.intake, referral.pk, ReferralAction.TRIAGE))
         access = policy.get_referral(self.intake, referral.pk, ReferralAction.TRIAGE)
         decided = services.decide_referral(access=access, decision=decision, rationale=rationale, **links)
         if decided.submitted_at is not None:
-            decided_at = min(timezone.now(), decided.submitted_at + timedelta(hours=3))
+            arrived = timezone.localtime(decided.submitted_at)
+            # The chronology records the referral on the day it arrived, by the worker who joined
+            # the team on deciding it: decided the same day, they were on the team by then.
+            before_midnight = max(arrived, on_day_at(arrived.date(), hour=23, minute=59))
+            decided_at = min(timezone.now(), arrived + timedelta(hours=3), before_midnight)
             Referral.objects.filter(pk=decided.pk).update(decided_at=decided_at)
             decided.decided_at = decided_at
+            # Deciding met the triage deadline, then.
+            Deadline.objects.filter(
+                referral=decided, kind=DeadlineKind.REFERRAL_DECISION, state=DeadlineState.MET
+            ).update(met_at=decided_at)
+            if decided.linked_case_id is not None:
+                CaseTeamMember.objects.filter(
+                    case_id=decided.linked_case_id, user=self.intake, added_at__gt=decided_at
+                ).update(added_at=decided_at)
         return decided
 
     # --- which demo children the front door will find --------------------------------------

@@ -4,25 +4,32 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format migrate shell clean help bench
+.PHONY: run test chromium lint format migrate shell clean help bench
 
 help:
 	@echo "make run    - web, worker and beat on embedded PostgreSQL/Redis (or DATABASE_URL/REDIS_URL), with demo data"
-	@echo "make test   - the whole pytest suite (unit, API, browser)"
+	@echo "make test   - the whole pytest suite (unit, API, browser); installs Chromium first when it is missing and can"
 	@echo "make lint   - ruff and mypy"
-	@echo "make bench  - benchmarks (a deadline sweep over 100,000 open deadlines)"
+	@echo "make bench  - benchmarks (deadline sweep over 1,000,000 open deadlines; access-log writes at 1-8 processes)"
 	@echo "make shell  - Django shell on the same database"
 
+# The environment and its pinned packages: uv when it can be had (on PATH, or fetched once
+# into ~/.cache/tandem), pip otherwise; one line per step with its time (scripts/setup_env.py).
 $(STAMP): requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $(STAMP)
+	@$(PYTHON) -m scripts.setup_env --venv $(VENV) --requirements requirements-dev.txt
+	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m config.stack
+	@$(BIN)/python -m config.stack
 
-test: $(STAMP)
+# Chromium first: when it is missing and cannot be installed, stop before anything else runs.
+test: chromium $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests' Chromium (TANDEM_CHROMIUM, default /usr/bin/chromium): installed with
+# apt-get when missing and we are root, else one sentence saying what to run.
+chromium:
+	@$(PYTHON) -m scripts.ensure_chromium
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

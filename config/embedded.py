@@ -24,6 +24,8 @@ import psycopg
 import redis
 from psycopg import sql
 
+from scripts.progress import step
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 LOCAL_DIR = BASE_DIR / ".local"
 DEFAULT_DATABASE_NAME = "tandem"
@@ -139,13 +141,19 @@ class EmbeddedServices:
 def ensure_services(
     *, database: str = DEFAULT_DATABASE_NAME, pg_dir: str = "pgdata", redis_dir: str = "redis"
 ) -> EmbeddedServices:
-    """Start an embedded server for each of DATABASE_URL / REDIS_URL that is unset, and export its URL."""
+    """Start an embedded server for each of DATABASE_URL / REDIS_URL that is unset, and export its URL.
+
+    Each start prints one line with the time it took (on stderr, see scripts/progress.py)."""
     services = EmbeddedServices()
     if not os.environ.get("DATABASE_URL"):
-        services.postgres = start_postgres(LOCAL_DIR / pg_dir)
-        services.postgres.create_database(database)
+        data_dir = LOCAL_DIR / pg_dir
+        first = "" if (data_dir / "PG_VERSION").exists() else f" (first run: creating {data_dir.relative_to(BASE_DIR)})"
+        with step(f"starting embedded PostgreSQL{first}"):
+            services.postgres = start_postgres(data_dir)
+            services.postgres.create_database(database)
         os.environ["DATABASE_URL"] = services.postgres.url(database)
     if not os.environ.get("REDIS_URL"):
-        services.redis = start_redis(LOCAL_DIR / redis_dir / "redis.db")
+        with step("starting embedded Redis"):
+            services.redis = start_redis(LOCAL_DIR / redis_dir / "redis.db")
         os.environ["REDIS_URL"] = services.redis.url()
     return services

@@ -4,6 +4,8 @@ Starts the embedded PostgreSQL and Redis when DATABASE_URL / REDIS_URL are
 unset, migrates, loads demo data on the first run, then runs the web server,
 a Celery worker and Celery beat until Ctrl-C, which stops every process it
 started (the embedded servers last). A second run reuses the data in .local/.
+Each step before the servers' own logs prints one line with the time it took
+(scripts/progress.py), so the first run, which loads the demo data, is never silent.
 """
 
 from __future__ import annotations
@@ -13,14 +15,37 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 from config.embedded import BASE_DIR, LOCAL_DIR, ensure_services
+from scripts.progress import say, seconds, step
 
 PYTHON = sys.executable
+# The web server answers /healthz within a few seconds; past this something is wrong.
+WEB_START_TIMEOUT_SECONDS = 60
 
 
-def _manage(*args: str) -> None:
-    subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, check=True)
+def _manage(*args: str, quiet: bool = False) -> str:
+    """Run a management command. Quiet, its output is returned (and shown if it fails),
+    so it does not break a step's line."""
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=BASE_DIR, capture_output=quiet, text=True, check=False)
+    if result.returncode != 0:
+        if quiet:
+            sys.stderr.write(result.stdout + result.stderr)
+        raise subprocess.CalledProcessError(result.returncode, result.args)
+    return result.stdout or ""
+
+
+def _web_answers(url: str, web: subprocess.Popen[bytes]) -> bool:
+    """Wait until the web server serves ``url``; False if it exits or takes too long."""
+    deadline = time.monotonic() + WEB_START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline and web.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 (our own http://127.0.0.1 address)
+                return True
+        except OSError:  # refused while it starts; URLError and HTTPError are OSErrors too
+            time.sleep(0.2)
+    return False
 
 
 def _start(name: str, args: list[str]) -> tuple[str, subprocess.Popen[bytes]]:
@@ -59,8 +84,16 @@ def main() -> int:
     services = ensure_services()
     processes: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
-        _manage("migrate", "--no-input", "-v", "0")
-        _manage("seed_demo", "--if-empty")
+        with step("applying migrations"):
+            _manage("migrate", "--no-input", "-v", "0", quiet=True)
+        with step("loading demo data") as loading:
+            loaded = _manage("seed_demo", "--if-empty", quiet=True).strip()
+            loading.note = "" if loaded else "already loaded"
+        for line in loaded.splitlines():
+            print(f"  {line}", file=sys.stderr)
+        # Their logs follow, so this is a line of its own rather than a timed step.
+        say("starting web, worker and beat")
+        started = time.monotonic()
         processes = [
             _start("web", [PYTHON, "manage.py", "runserver", f"127.0.0.1:{port}"]),
             _start("worker", [PYTHON, "-m", "celery", "-A", "config", "worker", "-l", "info", "--concurrency", "2"]),
@@ -80,7 +113,11 @@ def main() -> int:
                 ],
             ),
         ]
-        time.sleep(2)
+        health = f"http://127.0.0.1:{port}/healthz"
+        if not _web_answers(health, processes[0][1]):
+            print(f"\nThe web server did not answer {health}; stopping everything.")
+            return 1
+        say(f"web server answering after {seconds(time.monotonic() - started)}")
         _manage("demo_signins", f"--url=http://localhost:{port}/")
         while True:
             for name, process in processes:
@@ -88,6 +125,9 @@ def main() -> int:
                     print(f"\n{name} exited with code {process.returncode}; stopping everything.")
                     return 1
             time.sleep(1)
+    except subprocess.CalledProcessError as error:
+        print(f"\n`manage.py {error.cmd[2]}` failed (its output is above); stopping everything.")
+        return 1
     except KeyboardInterrupt:
         print("\nStopping web, worker and beat…")
         return 0

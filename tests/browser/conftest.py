@@ -1,15 +1,18 @@
-"""Real browser tests: Playwright driving Debian's Chromium against live_server."""
+"""Real browser tests: Playwright driving Debian's Chromium (or the one TANDEM_CHROMIUM names)
+against live_server. `make test` makes sure it is there before pytest starts
+(scripts/ensure_chromium.py)."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
+from scripts.ensure_chromium import INSTALL_COMMAND, chromium_path, is_present
+
+CHROMIUM = chromium_path()
 # Chromium's background services try to reach the internet, which this machine cannot.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -24,8 +27,10 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"Browser tests need Debian's Chromium at {CHROMIUM}: apt-get install -y chromium")
+    if not is_present(CHROMIUM):
+        pytest.fail(
+            f"Browser tests need Chromium at {CHROMIUM}: run `make test`, which installs it, or {INSTALL_COMMAND}"
+        )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield browser

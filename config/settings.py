@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "cases",
     "referrals",
     "deadlines",
+    "datasets",
 ]
 
 MIDDLEWARE = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -106,17 +106,28 @@ def _break_glass_rows(user: User) -> QuerySet[BreakGlassGrant]:
     return BreakGlassGrant.objects.filter(user=user, expires_at__gt=timezone.now())
 
 
+def visible_case_ids(user: User) -> QuerySet[Any, Any]:
+    """The ids of every case this user may see: one id list per rule, each read from the
+    user's own rows through an index, united. Its cost is the user's caseload, not the
+    number of cases (an OR of EXISTS over ``Case`` is a scan of every case)."""
+    return (
+        _team_rows(user)
+        .values("case_id")
+        .order_by()
+        .union(
+            _supervised_team_rows(user).values("case_id").order_by(),
+            _grant_rows(user).values("content_object_id").order_by(),
+            _break_glass_rows(user).values("case_id").order_by(),
+            all=True,
+        )
+    )
+
+
 def visible_cases(user: User) -> QuerySet[Case]:
     """Every case this user may see, as one query: deny by default, then any rule that grants."""
     if not _signed_in(user):
         return Case.objects.none()
-    case = OuterRef("pk")
-    return Case.objects.filter(
-        Exists(_team_rows(user).filter(case=case))
-        | Exists(_supervised_team_rows(user).filter(case=case))
-        | Exists(_grant_rows(user).filter(content_object=case))
-        | Exists(_break_glass_rows(user).filter(case=case))
-    )
+    return Case.objects.filter(pk__in=visible_case_ids(user))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from access_control.policy.base import DENY_NO_RULE, Decision, _signed_in, active_memberships
 from access_control.policy.cases import (
@@ -181,7 +181,7 @@ def cases_with_supervised_lead(user: User) -> QuerySet[Case]:
     ``APPROVE_ASSESSMENT`` (and ``REASSIGN_LEAD``) is allowed, as one query."""
     if not _signed_in(user):
         return Case.objects.none()
-    return Case.objects.filter(Exists(_supervised_team_rows(user).filter(case=OuterRef("pk"), role=TeamRole.LEAD)))
+    return Case.objects.filter(pk__in=_supervised_team_rows(user).filter(role=TeamRole.LEAD).values("case_id"))
 
 
 # --- meeting actions: done by their owner, or by those who manage meetings ---------------

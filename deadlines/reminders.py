@@ -13,12 +13,13 @@ import functools
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
@@ -169,6 +170,16 @@ WHERE d.id = t.id AND d.due_version = t.due_version
 """
 
 
+def come_due(now: datetime) -> QuerySet[Deadline, tuple[Any, ...]]:
+    """The live deadlines whose bookmark has come by ``now``, soonest first, as the sweep reads
+    them: (id, due_at, due_version, state, jurisdiction, created_at)."""
+    return (
+        Deadline.objects.filter(state__in=LIVE_STATES, next_reminder_at__lte=now)
+        .order_by("next_reminder_at")
+        .values_list("id", "due_at", "due_version", "state", "owner_agency__jurisdiction", "created_at")
+    )
+
+
 def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
     """Mark live deadlines past due overdue, claim every reminder that has come due, and queue
     a send for each new claim and each claim whose send was lost.
@@ -184,16 +195,9 @@ def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
         Deadline.objects.filter(state__in=[DeadlineState.OPEN, DeadlineState.EXTENDED], due_at__lt=now).update(
             state=DeadlineState.OVERDUE
         )
-    come = Deadline.objects.filter(state__in=LIVE_STATES, next_reminder_at__lte=now).order_by("next_reminder_at")
     seen: set[object] = set()
     while True:
-        rows = [
-            row
-            for row in come.values_list(
-                "id", "due_at", "due_version", "state", "owner_agency__jurisdiction", "created_at"
-            )[:SWEEP_BATCH]
-            if row[0] not in seen
-        ]
+        rows = [row for row in come_due(now)[:SWEEP_BATCH] if row[0] not in seen]
         if not rows:
             break
         ids: list[object] = []

@@ -3,13 +3,13 @@ follows what has come due, not what is open; a deadline moved by any path is loo
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 
+from datasets.plans import explain, nodes
 from deadlines import reminders
 from deadlines.models import LOOK_NOW, REMINDERS_DONE, Deadline, ReminderClaim, ReminderKind
 from tests.clock import Clock
@@ -62,15 +62,22 @@ def test_a_deadline_moved_behind_the_services_back_is_looked_at_again(far_deadli
 
 
 def test_the_sweep_reads_deadlines_over_the_bookmark_index() -> None:
-    police_case_deadline(DUE)
+    """On a few thousand deadlines, nearly all bookmarked ahead, the sweep's read is an index
+    range scan of the bookmark, never a scan of every deadline."""
+    case = police_case_deadline(DUE).case
     with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is tiny: ask which plan is possible
-        query = (
-            Deadline.objects.filter(state__in=["open", "overdue", "extended"])
-            .filter(next_reminder_at__lte=OPENED)
-            .values_list("id")
+        cursor.execute(
+            """
+            INSERT INTO deadlines_deadline (id, kind, title, case_id, owner_agency_id, due_at, due_version, state,
+                                            created_at, next_reminder_at)
+            SELECT gen_random_uuid(), 'plan_action', 'Plan action', %s, %s, %s + i * interval '1 minute', 1, 'open',
+                   %s, CASE WHEN i %% 500 = 0 THEN %s ELSE %s + i * interval '1 minute' END
+            FROM generate_series(1, 5000) AS i
+            """,
+            [case.pk, case.lead_agency_id, DUE, OPENED, LOOK_NOW, OPENED],
         )
-        sql, params = query.query.sql_with_params()
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = json.dumps(cursor.fetchone()[0])
-    assert "deadline_live_next_reminder" in plan
+        cursor.execute("ANALYZE deadlines_deadline")
+    plan = explain(reminders.come_due(OPENED + timedelta(minutes=5)))["Plan"]
+    scanned = {(node["Node Type"], node.get("Relation Name"), node.get("Index Name")) for node in nodes(plan)}
+    assert not any(kind == "Seq Scan" and table == "deadlines_deadline" for kind, table, _ in scanned), scanned
+    assert any(index == "deadline_live_next_reminder" for _, _, index in scanned), scanned

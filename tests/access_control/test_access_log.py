@@ -17,11 +17,10 @@ from django.utils import timezone
 from access_control import audit, policy
 from access_control.models import AccessLogEntry
 from cases import services
+from tests.access_control.tampering import tamper
 from tests.factories import CaseFactory, ChildFactory, EntryFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
-
-APPEND_ONLY_TRIGGER = "access_log_append_only"
 
 
 def _write_rows(count: int) -> list[AccessLogEntry]:
@@ -29,18 +28,6 @@ def _write_rows(count: int) -> list[AccessLogEntry]:
         audit.record(user=None, action="view_case", object_type="case", object_id=n, allowed=True, rule="test")
         for n in range(count)
     ]
-
-
-def _tamper(sql: str, params: list[int | str]) -> None:
-    """Change the log behind the trigger's back, as someone with the table owner's rights could."""
-    with connection.cursor() as cursor:
-        # Run the deferred foreign-key checks of this test's inserts first: PostgreSQL will not
-        # alter a table with trigger events still pending.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"ALTER TABLE access_control_accesslogentry DISABLE TRIGGER {APPEND_ONLY_TRIGGER}")
-        cursor.execute(sql, params)
-        cursor.execute(f"ALTER TABLE access_control_accesslogentry ENABLE TRIGGER {APPEND_ONLY_TRIGGER}")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
 # --- append-only at the database ------------------------------------------------------
@@ -109,21 +96,21 @@ def test_verify_access_log_reports_an_intact_log():
 
 def test_verify_access_log_names_a_changed_row():
     rows = _write_rows(5)
-    _tamper("UPDATE access_control_accesslogentry SET rule = %s WHERE id = %s", ["supervisor", rows[2].pk])
+    tamper("UPDATE access_control_accesslogentry SET rule = %s WHERE id = %s", ["supervisor", rows[2].pk])
     with pytest.raises(CommandError, match=rf"Access log broken at row #{rows[2].pk}: .*changed"):
         call_command("verify_access_log")
 
 
 def test_verify_access_log_names_the_row_after_a_removed_one():
     rows = _write_rows(5)
-    _tamper("DELETE FROM access_control_accesslogentry WHERE id = %s", [rows[2].pk])
+    tamper("DELETE FROM access_control_accesslogentry WHERE id = %s", [rows[2].pk])
     with pytest.raises(CommandError, match=rf"Access log broken at row #{rows[3].pk}: .*removed"):
         call_command("verify_access_log")
 
 
 def test_trigger_is_back_on_after_tampering():
     rows = _write_rows(2)
-    _tamper("UPDATE access_control_accesslogentry SET rule = %s WHERE id = %s", ["x", rows[0].pk])
+    tamper("UPDATE access_control_accesslogentry SET rule = %s WHERE id = %s", ["x", rows[0].pk])
     with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic():
         AccessLogEntry.objects.filter(pk=rows[1].pk).update(rule="y")
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -22,14 +21,10 @@ from pytest_django.fixtures import Settings
 
 from access_control import audit
 from access_control.models import AccessLogAnchor, AccessLogEntry
+from tests.access_control.tampering import ANCHOR_TABLE, tamper
 from tests.clock import subprocess_environment
 
 pytestmark = pytest.mark.django_db
-
-TRIGGERS = {
-    "access_control_accesslogentry": "access_log_append_only",
-    "access_control_accessloganchor": "access_log_anchor_append_only",
-}
 
 
 def _write(count: int, label: str = "row") -> list[AccessLogEntry]:
@@ -41,22 +36,8 @@ def _write(count: int, label: str = "row") -> list[AccessLogEntry]:
     ]
 
 
-def _tamper(table: str, sql: str, params: list[Any]) -> None:
-    """Change a table behind its append-only trigger, as its owner could."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {TRIGGERS[table]}")
-        cursor.execute(sql, params)
-        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {TRIGGERS[table]}")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
 def _cut(rows: list[AccessLogEntry]) -> None:
-    _tamper(
-        "access_control_accesslogentry",
-        "DELETE FROM access_control_accesslogentry WHERE id = ANY(%s)",
-        [[row.pk for row in rows]],
-    )
+    tamper("DELETE FROM access_control_accesslogentry WHERE id = ANY(%s)", [[row.pk for row in rows]])
 
 
 # --- chains ----------------------------------------------------------------------------
@@ -209,7 +190,7 @@ def test_the_anchor_file_finds_a_cut_even_when_the_anchor_table_is_wiped_too(tmp
     audit.anchor_heads()
     assert Path(settings.ACCESS_LOG_ANCHOR_FILE).read_text().count("\n") == 1
     _cut(rows[2:])
-    _tamper("access_control_accessloganchor", "DELETE FROM access_control_accessloganchor", [])
+    tamper("DELETE FROM access_control_accessloganchor", [], table=ANCHOR_TABLE)
     assert audit.verify_chain() == (2, None)  # the database alone can no longer tell
     with pytest.raises(CommandError, match="anchored at row 4"):
         call_command("verify_access_log")  # reads ACCESS_LOG_ANCHOR_FILE

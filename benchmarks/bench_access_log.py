@@ -46,6 +46,7 @@ def _rows_per_second(writers: int, chains: int) -> float:
     return writers * ROWS_PER_WRITER / elapsed
 
 
+@pytest.mark.timeout(0)  # a benchmark runs as long as it takes: no suite timeout
 @pytest.mark.django_db(transaction=True)
 def test_access_log_write_throughput_by_writer_processes() -> None:
     results: dict[int, dict[int, float]] = {}

@@ -31,6 +31,7 @@ def _timed(now: datetime) -> tuple[float, list[int]]:
     return time.perf_counter() - started, claimed
 
 
+@pytest.mark.timeout(0)  # a benchmark runs as long as it takes: no suite timeout
 @pytest.mark.django_db(transaction=True)
 def test_sweep_over_a_million_open_deadlines() -> None:
     case = CaseFactory.create()

@@ -101,8 +101,7 @@ def record_many(events: list[Event]) -> list[AccessLogEntry]:
         return []
     with transaction.atomic():
         chain = _hold_a_chain()
-        head = AccessLogEntry.objects.filter(chain=chain).order_by("-seq").values_list("seq", "row_hash").first()
-        seq, previous = head or (0, GENESIS_HASH)
+        seq, previous = _head(chain) or (0, GENESIS_HASH)
         request_id, interface = request_context.request_id.get(), request_context.interface.get()
         entries = []
         for event in events:
@@ -150,18 +149,14 @@ def _hold_a_chain() -> int:
     return first
 
 
-def _chain_heads() -> list[tuple[int, int, str]]:
-    """(chain, seq, row_hash) of the last row of every chain that has one: an index probe each."""
-    heads = []
-    for chain in _known_chains():
-        head = AccessLogEntry.objects.filter(chain=chain).order_by("-seq").values_list("seq", "row_hash").first()
-        if head is not None:
-            heads.append((chain, head[0], head[1]))
-    return heads
+def _head(chain: int) -> tuple[int, str] | None:
+    """(seq, row_hash) of the last row of ``chain``, if it has one: one index probe."""
+    return AccessLogEntry.objects.filter(chain=chain).order_by("-seq").values_list("seq", "row_hash").first()
 
 
-def _known_chains() -> list[int]:
-    anchored = set(AccessLogAnchor.objects.order_by().values_list("chain", flat=True).distinct())
+def _chains(anchored: set[int]) -> list[int]:
+    """The chains to look at: those writers use now, and any anchored once (a chain from
+    before ACCESS_LOG_CHAINS was lowered must still be there)."""
     return sorted(set(range(chain_count())) | anchored)
 
 
@@ -169,11 +164,15 @@ def anchor_heads() -> list[AccessLogAnchor]:
     """Write down the head of every chain that has grown since its last anchor (and append
     them to ``ACCESS_LOG_ANCHOR_FILE`` when set). Returns the anchors written."""
     now = timezone.now()
+    anchored = set(AccessLogAnchor.objects.order_by().values_list("chain", flat=True).distinct())
     anchors = []
-    for chain, seq, head_hash in _chain_heads():
+    for chain in _chains(anchored):
+        head = _head(chain)
+        if head is None:
+            continue
         last = AccessLogAnchor.objects.filter(chain=chain).order_by("-seq").values_list("seq", flat=True).first()
-        if last is None or seq > last:
-            anchors.append(AccessLogAnchor(chain=chain, seq=seq, row_hash=head_hash, anchored_at=now))
+        if last is None or head[0] > last:
+            anchors.append(AccessLogAnchor(chain=chain, seq=head[0], row_hash=head[1], anchored_at=now))
     AccessLogAnchor.objects.bulk_create(anchors)
     anchor_file = settings.ACCESS_LOG_ANCHOR_FILE
     if anchors and anchor_file:
@@ -215,8 +214,7 @@ def verify_chain(batch_size: int = 5000, *, extra_anchors: list[Anchor] | None =
     checked = 0
     anchors = [Anchor(a.chain, a.seq, a.row_hash) for a in AccessLogAnchor.objects.order_by("chain", "seq")]
     anchors += extra_anchors or []
-    chains = sorted(set(_known_chains()) | {anchor.chain for anchor in anchors})
-    for chain in chains:
+    for chain in _chains({anchor.chain for anchor in anchors}):
         wanted = {anchor.seq: anchor.row_hash for anchor in anchors if anchor.chain == chain}
         previous, last_seq, last_id = GENESIS_HASH, 0, 0
         for entry in _in_order(chain, batch_size):

@@ -9,25 +9,19 @@ import os
 import subprocess
 import sys
 import time
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from access_control.models import AccessLogEntry
+from tests.database import session_database_url
 
 ROWS_PER_WRITER = 400
 WRITERS = (1, 2, 4, 8)
 
 
-def _database_url() -> str:
-    parts = urlsplit(settings.DATABASE_URL)
-    return urlunsplit(parts._replace(path=f"/{connection.settings_dict['NAME']}"))
-
-
 def _rows_per_second(writers: int, chains: int) -> float:
-    env = {**os.environ, "DATABASE_URL": _database_url(), "ACCESS_LOG_CHAINS": str(chains)}
+    env = {**os.environ, "DATABASE_URL": session_database_url(), "ACCESS_LOG_CHAINS": str(chains)}
     start_at = time.time() + 4.0  # every writer has started Django and connected by then
     processes = [
         subprocess.Popen(

@@ -90,12 +90,6 @@ def _get(client: Client, path: str) -> Callable[[], Any]:
     return run
 
 
-def _supervisor_of_a_large_team() -> User:
-    """The team manager with the most supervisees (typical_users gives the largest; this is
-    the same measure, kept apart so the report can name both roles)."""
-    return typical_users().supervisor
-
-
 def _median_supervisor() -> User:
     """A team manager whose team is of the middling size."""
     teams = list(
@@ -243,7 +237,7 @@ def test_pages_by_role_at_scale() -> None:
         _fill(scale)
         print(f"\ngenerated {scale:,} cases in {time.perf_counter() - started:.0f} s")
         users = typical_users()
-        large_team = _supervisor_of_a_large_team()
+        large_team = users.supervisor  # the team manager with the most supervisees
         timings += _measure_role(scale, "practitioner", users.practitioner)
         timings += _measure_role(scale, "supervisor", _median_supervisor(), {"supervisor dashboard": "/cases/team/"})
         timings += _measure_role(

@@ -248,23 +248,32 @@ def _clock_moved_when_held(meeting: Meeting) -> None:
     on_case.filter(kind__in=opened, created_at__gt=held_at).update(created_at=held_at)
 
 
+def _strategy_discussion(team: _Team, *, day: date, minutes: str) -> Meeting:
+    """A video-call strategy discussion arranged at 08:30 on ``day`` (the team on the case by
+    then) and held at its start, deciding to convene an initial conference."""
+    arranged_at = on_day_at(day, hour=8, minute=30)
+    _on_team_by(arranged_at, team)
+    return _held_meeting(
+        team,
+        kind=MeetingKind.STRATEGY_DISCUSSION,
+        arranged_at=arranged_at,
+        starts_at=on_day_at(day, hour=MEETING_HOUR),
+        duration_minutes=45,
+        location="Video call (link sent separately)",
+        agenda="Information sharing; is a section 47 enquiry needed; safety plan.",
+        minutes=minutes,
+        decisions="Section 47 enquiry; convene an initial child protection conference.",
+    )
+
+
 def _meetings(team: _Team) -> None:
     """A strategy discussion held yesterday morning that convened a conference, with a police
     action due in two days; and the initial conference it convened, scheduled in ten working
     days (within the fifteen the timescale allows from the discussion)."""
-    yesterday = timezone.localdate() - timedelta(days=1)
-    arranged_at = on_day_at(yesterday, hour=8, minute=30)
-    _on_team_by(arranged_at, team)
-    held = _held_meeting(
+    held = _strategy_discussion(
         team,
-        kind=MeetingKind.STRATEGY_DISCUSSION,
-        arranged_at=arranged_at,
-        starts_at=on_day_at(yesterday, hour=MEETING_HOUR),
-        duration_minutes=45,
-        location="Video call (link sent separately)",
-        agenda="Information sharing; is a section 47 enquiry needed; safety plan.",
+        day=timezone.localdate() - timedelta(days=1),
         minutes="All three agencies shared what they know. Threshold for a section 47 enquiry met.",
-        decisions="Section 47 enquiry; convene an initial child protection conference.",
     )
     add_meeting_action(
         access=_access(team.lead, team.case, Action.MANAGE_MEETINGS),
@@ -292,19 +301,10 @@ def _plan(team: _Team) -> None:
     its health action, agreed at the conference, fell due yesterday and is still open."""
     jurisdiction = team.case.lead_agency.jurisdiction
     today = timezone.localdate()
-    discussion_day = _working_days_before(today, 10, jurisdiction)
-    arranged_at = on_day_at(discussion_day, hour=8, minute=30)
-    _on_team_by(arranged_at, team)
-    discussion = _held_meeting(
+    discussion = _strategy_discussion(
         team,
-        kind=MeetingKind.STRATEGY_DISCUSSION,
-        arranged_at=arranged_at,
-        starts_at=on_day_at(discussion_day, hour=MEETING_HOUR),
-        duration_minutes=45,
-        location="Video call (link sent separately)",
-        agenda="Information sharing; is a section 47 enquiry needed; safety plan.",
+        day=_working_days_before(today, 10, jurisdiction),
         minutes="Police and health shared what they know. Threshold for a section 47 enquiry met.",
-        decisions="Section 47 enquiry; convene an initial child protection conference.",
     )
     assert discussion.held_at is not None
     conference = _held_meeting(

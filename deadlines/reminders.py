@@ -185,10 +185,10 @@ def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
     a send for each new claim and each claim whose send was lost.
 
     Only deadlines whose bookmark (``next_reminder_at``) has come are read (a new or moved
-    deadline's is LOOK_NOW), over the ``deadline_live_next_reminder`` index, in batches: a sweep costs what has come
-    due, not what is open. Each batch's claims are one INSERT and its new bookmarks one
-    UPDATE (guarded by the due version, so a deadline moved meanwhile keeps the database's
-    reset and is looked at again)."""
+    deadline's is LOOK_NOW), over the ``deadline_live_next_reminder`` index, in batches: a
+    sweep costs what has come due, not what is open. Each batch's claims are one INSERT and
+    its new bookmarks one UPDATE (guarded by the due version, so a deadline moved meanwhile
+    keeps the database's reset and is looked at by the next sweep)."""
     now = now or timezone.now()
     claimed: list[int] = []
     with transaction.atomic():

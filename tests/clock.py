@@ -70,43 +70,36 @@ def subprocess_environment(environment: dict[str, str] | None = None) -> dict[st
     return env
 
 
-def travel_by_offset(offset: float) -> time_machine.Traveller:
+def travel_by_offset(offset: float) -> Clock:
     """Move this process's clock ``offset`` seconds from the real one, ticking."""
-    destination = real_now() + timedelta(seconds=offset)
-    traveller = time_machine.travel(destination, tick=True).start()
-    _time.time()  # a travelling clock ticks from its first reading: read it now, not after the imports
-    return traveller
+    clock = Clock()
+    clock.at(real_now() + timedelta(seconds=offset))
+    return clock
 
 
 class Clock:
-    """A test's hold on the clock; released (back to the session's clock) after the test."""
+    """A hold on this process's clock (a test's, the session's, a subprocess's); ``stop``
+    gives it back to whatever held it before."""
 
     def __init__(self) -> None:
         self._travel: time_machine.travel | None = None
-        self._coordinates: time_machine.Traveller | None = None
+        self._traveller: time_machine.Traveller | None = None
 
     def at(self, moment: datetime, *, tick: bool = True) -> datetime:
         """Move the clock to ``moment`` (timezone-aware). It ticks on from there unless
         ``tick=False``, which freezes it (never with a worker or a sleep waiting on it)."""
         if moment.tzinfo is None:
             raise ValueError("clock.at needs an aware datetime, e.g. tzinfo=LONDON")
-        if self._coordinates is None:
+        if self._traveller is None:
             self._travel = time_machine.travel(moment, tick=tick)
-            self._coordinates = self._travel.start()
+            self._traveller = self._travel.start()
         else:
-            self._coordinates.move_to(moment, tick=tick)
-        _time.time()  # a travelling clock ticks from its first reading
+            self._traveller.move_to(moment, tick=tick)
+        _time.time()  # a travelling clock ticks from its first reading: read it now
         return moment
-
-    def advance(self, delta: timedelta) -> datetime:
-        """Move the clock on by ``delta`` from where it is now."""
-        return self.at(self.now() + delta)
-
-    def now(self) -> datetime:
-        return datetime.now(LONDON)
 
     def stop(self) -> None:
         if self._travel is not None:
             self._travel.stop()
             self._travel = None
-            self._coordinates = None
+            self._traveller = None

@@ -3,21 +3,15 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
-import time_machine
 
-from tests.clock import TODAY_ENV, session_start
+from tests.clock import TODAY_ENV, Clock, session_start
 
-_travel: time_machine.travel | None = None
+_session = Clock()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    global _travel
-    _travel = time_machine.travel(session_start(), tick=True)
-    _travel.start()
-    time.time()  # a travelling clock ticks from its first reading
+    _session.at(session_start())
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -25,7 +19,4 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    global _travel
-    if _travel is not None:
-        _travel.stop()
-        _travel = None
+    _session.stop()

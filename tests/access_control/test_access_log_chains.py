@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
@@ -23,6 +22,7 @@ from access_control import audit
 from access_control.models import AccessLogAnchor, AccessLogEntry
 from tests.access_control.tampering import ANCHOR_TABLE, tamper
 from tests.clock import subprocess_environment
+from tests.database import session_database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -93,17 +93,12 @@ def test_a_writer_does_not_wait_for_another_transaction_holding_its_chain():
     assert audit.verify_chain() == (2, None)
 
 
-def _worker_database_url() -> str:
-    parts = urlsplit(settings.DATABASE_URL)
-    return urlunsplit(parts._replace(path=f"/{connection.settings_dict['NAME']}"))
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.timeout(120)
 def test_writers_in_several_processes_lose_no_row_and_break_no_chain():
     processes, rows = 4, 60
     env = subprocess_environment()
-    env.update(DATABASE_URL=_worker_database_url(), DJANGO_ENV="test")
+    env.update(DATABASE_URL=session_database_url(), DJANGO_ENV="test")
     writers = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.clocked", "-m", "tests.access_control.log_writer", str(rows), f"p{n}"],

@@ -31,14 +31,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import psutil  # type: ignore[import-untyped]
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from config.celery import app
@@ -46,6 +44,7 @@ from deadlines import reminders
 from deadlines.models import Notification, ReminderClaim
 from deadlines.tasks import send_reminder
 from tests.clock import Clock, subprocess_environment
+from tests.database import session_database_url
 from tests.deadlines import blocking_email
 from tests.deadlines.test_reminders import DUE, OPENED, PoliceDeadline, police_case_deadline
 
@@ -58,12 +57,6 @@ NOW = datetime(2026, 11, 30, 18, 0, tzinfo=LONDON)
 LEASE_SECONDS = 15
 BASE_DIR = Path(settings.BASE_DIR)
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(90)]
-
-
-def worker_database_url() -> str:
-    """DATABASE_URL with its database swapped for the one pytest-django made for this session."""
-    parts = urlsplit(settings.DATABASE_URL)
-    return urlunsplit(parts._replace(path=f"/{connection.settings_dict['NAME']}"))
 
 
 @dataclass
@@ -119,7 +112,7 @@ class Rig:
         env.update(
             DJANGO_ENV="test",
             DJANGO_SETTINGS_MODULE="config.settings",
-            DATABASE_URL=worker_database_url(),
+            DATABASE_URL=session_database_url(),
             REDIS_URL=settings.REDIS_URL,
             EMAIL_BACKEND="tests.deadlines.blocking_email.EmailBackend",
             EMAIL_FILE_PATH=str(self.mail_dir),

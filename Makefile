@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test chromium lint format migrate shell clean help bench
+.PHONY: run test chromium lint format migrate shell clean help bench load
 
 help:
 	@echo "make run    - web, worker and beat on embedded PostgreSQL/Redis (or DATABASE_URL/REDIS_URL), with demo data"
 	@echo "make test   - the whole pytest suite (unit, API, browser); installs Chromium first when it is missing and can"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks (deadline sweep over 1,000,000 open deadlines; access-log writes at 1-8 processes)"
+	@echo "make load   - load run: gunicorn on loopback, locust people on a generated dataset (DATABASE_URL)"
 	@echo "make shell  - Django shell on the same database"
 
 # The environment and its pinned packages: uv when it can be had (on PATH, or fetched once
@@ -52,3 +53,8 @@ clean:
 # Not part of `make test`: a sweep over 100,000 open deadlines in a throwaway database.
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks -q -s -p tests.embedded_services -o addopts="" -o testpaths=benchmarks -o python_files="bench_*.py"
+
+# Not part of `make test`: gunicorn on loopback and locust's simulated people on a generated
+# dataset (DATABASE_URL, REDIS_URL); per-page throughput and p95, 0 failures or it fails.
+load: $(STAMP)
+	$(BIN)/python -m benchmarks.load.run $(LOAD_ARGS)

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -163,10 +164,18 @@ def _enqueue_after_commit(claim_ids: list[int]) -> None:
         transaction.on_commit(lambda: _enqueue(claim_ids))
 
 
+# Writes each deadline's new bookmark where its due version is still the one read, and
+# returns the ids it could not write: deadlines moved meanwhile, whose reset bookmark the
+# next sweep reads.
 _BOOKMARK_SQL = """
-UPDATE deadlines_deadline AS d SET next_reminder_at = t.next_at
-FROM unnest(%s::uuid[], %s::int[], %s::timestamptz[]) AS t(id, due_version, next_at)
-WHERE d.id = t.id AND d.due_version = t.due_version
+WITH t AS (
+    SELECT * FROM unnest(%s::uuid[], %s::int[], %s::timestamptz[]) AS t(id, due_version, next_at)
+), written AS (
+    UPDATE deadlines_deadline AS d SET next_reminder_at = t.next_at
+    FROM t WHERE d.id = t.id AND d.due_version = t.due_version
+    RETURNING d.id
+)
+SELECT t.id FROM t WHERE t.id NOT IN (SELECT id FROM written)
 """
 
 
@@ -195,9 +204,12 @@ def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
         Deadline.objects.filter(state__in=[DeadlineState.OPEN, DeadlineState.EXTENDED], due_at__lt=now).update(
             state=DeadlineState.OVERDUE
         )
-    seen: set[object] = set()
+    # Every deadline read gets a bookmark after ``now``, so the next batch does not read it
+    # again; only one moved meanwhile keeps its reset bookmark, and is left to the next sweep.
+    # So this set holds only those (a handful), not every deadline read.
+    moved_meanwhile: set[UUID] = set()
     while True:
-        rows = [row for row in come_due(now)[:SWEEP_BATCH] if row[0] not in seen]
+        rows = list(come_due(now).exclude(pk__in=moved_meanwhile)[:SWEEP_BATCH])
         if not rows:
             break
         ids: list[object] = []
@@ -205,7 +217,6 @@ def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
         versions: list[int] = []
         bookmarks: tuple[list[object], list[int], list[datetime]] = ([], [], [])
         for deadline_id, due_at, due_version, state, jurisdiction, opened_at in rows:
-            seen.add(deadline_id)
             due, upcoming = _kinds_and_next(
                 due_at=due_at, state=state, jurisdiction=jurisdiction, now=now, opened_at=opened_at
             )
@@ -224,6 +235,7 @@ def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
                     _enqueue_after_commit(batch)
                 claimed.extend(batch)
             cursor.execute(_BOOKMARK_SQL, list(bookmarks))
+            moved_meanwhile.update(row[0] for row in cursor.fetchall())
     while enqueue:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(_REQUEUE_SQL, [now, now - requeue_after(), SWEEP_BATCH])

@@ -61,6 +61,32 @@ def test_a_deadline_moved_behind_the_services_back_is_looked_at_again(far_deadli
     assert ReminderClaim.objects.get(pk=claim_id).kind == ReminderKind.BEFORE_1
 
 
+def test_a_deadline_moved_while_the_sweep_works_it_out_keeps_the_reset_for_the_next_sweep(
+    far_deadline: Deadline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Between the sweep's read and its bookmark write another process moves the deadline:
+    the stale bookmark is not written over the database's reset, this sweep does not read
+    the deadline again (it ends), and the next sweep works the moved deadline out."""
+    work_out = reminders._kinds_and_next
+    sooner = datetime(2027, 1, 14, 17, 0, tzinfo=LONDON)
+
+    def moved_by_someone_else(**kwargs: object) -> object:
+        with connection.cursor() as cursor:  # as a service would: a new due version
+            cursor.execute(
+                "UPDATE deadlines_deadline SET due_at = %s, due_version = due_version + 1 WHERE id = %s",
+                [sooner, far_deadline.pk],
+            )
+        return work_out(**kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reminders, "_kinds_and_next", moved_by_someone_else)
+    assert reminders.sweep(OPENED) == []
+    assert _bookmark(far_deadline) == LOOK_NOW  # the reset stands
+    monkeypatch.setattr(reminders, "_kinds_and_next", work_out)
+    (claim_id,) = reminders.sweep(datetime(2027, 1, 13, 17, 0, tzinfo=LONDON))
+    claim = ReminderClaim.objects.get(pk=claim_id)
+    assert (claim.kind, claim.due_version) == (ReminderKind.BEFORE_1, 2)
+
+
 def test_the_sweep_reads_deadlines_over_the_bookmark_index() -> None:
     """On a few thousand deadlines, nearly all bookmarked ahead, the sweep's read is an index
     range scan of the bookmark, never a scan of every deadline."""

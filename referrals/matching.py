@@ -1,10 +1,14 @@
 """Is this child already known? Candidate children for a referral, ranked.
 
-PostgreSQL finds the candidates in one bounded query: children whose names or aliases are
-trigram-similar to the referred names (the ``%`` operator of pg_trgm, served by the GIN
-indexes on ``Child.given_names``, ``Child.family_name`` and ``ChildAlias.name``), or who share
-a date of birth (or a near miss of it), a postcode or an NHS number. Python then scores each
-candidate with :func:`match_score` and keeps the best few.
+PostgreSQL finds the candidates in one query, a union of bounded look-ups each served by an
+index and reading only the rows of its own key, so its cost does not grow with the number of
+children (see :func:`_candidate_ids`): exact keys first (born on the day, or on a near-miss
+day with a name exact; the names exact, or one slip away in a short name; the postcode; the
+NHS number), and, when there is no date of birth to go on, names and aliases trigram-similar
+(the ``%`` operator of pg_trgm, on the GIN indexes of ``Child.given_names``,
+``Child.family_name`` and ``ChildAlias.name``). Python then scores each candidate with
+:func:`match_score`, comparing first names and family name each on its own, and keeps the
+best few.
 
 This module reads every child, whoever asks: it is the engine, not a door. Nothing here may
 reach a user except through ``referrals.queries.known_child_matches``, which applies the
@@ -13,6 +17,7 @@ need-to-know policy to each candidate.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,9 +27,8 @@ from typing import Any
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db.models import Case as Conditional
-from django.db.models import Expression, FloatField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce, Concat, Greatest, Replace, Upper
+from django.db.models import Expression, FloatField, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Greatest, Lower, Replace, Upper
 
 from cases.models import Child, ChildAddress, ChildAlias
 
@@ -127,6 +131,7 @@ def _words(name: str) -> list[str]:
     return [word for word in re.split(r"[^\w]+|_", name.lower()) if word]
 
 
+@functools.lru_cache(maxsize=65_536)
 def edit_similarity(a: str, b: str) -> float:
     """For a slip of the pen, 1 - (edits to turn one word into the other) / (length of the
     longer), where an edit is a letter changed, dropped, added, or two neighbours swapped
@@ -152,14 +157,62 @@ def edit_similarity(a: str, b: str) -> float:
     return 1 - edits / longer if edits <= max(1, longer // 4) else 0.0
 
 
+@functools.lru_cache(maxsize=65_536)
+def trigrams(text: str) -> frozenset[str]:
+    """The trigrams pg_trgm takes from a text: each word (letters and digits), lower-cased,
+    with two spaces before it and one after."""
+    found: set[str] = set()
+    for word in re.findall(r"[^\W_]+", text.lower()):
+        padded = f"  {word} "
+        found.update(padded[i : i + 3] for i in range(len(padded) - 2))
+    return frozenset(found)
+
+
+def trigram_similarity(a: str, b: str) -> float:
+    """pg_trgm's ``similarity(a, b)``: shared trigrams over all trigrams of either."""
+    ta, tb = trigrams(a), trigrams(b)
+    if not ta or not tb:
+        return 0.0
+    shared = len(ta & tb)
+    return shared / (len(ta) + len(tb) - shared)
+
+
+def _part_similarity(a: str, b: str) -> float:
+    return max(edit_similarity(a, b), trigram_similarity(a, b))
+
+
+def _given_words(names: str) -> list[str]:
+    # An initial ("J", or the "O" of "O'Connor" read as a first name) is not a first name to
+    # agree on: "o" is in too many names.
+    words = _words(names)
+    return [word for word in words if len(word) > 1] or words
+
+
+@functools.lru_cache(maxsize=65_536)
 def _name_parts_similarity(given: str, family: str, known_given: str, known_family: str) -> float:
-    """Both parts must agree: the weaker of (best first-name word) and (family name)."""
-    given_words, known_given_words = _words(given), _words(known_given)
+    """Both parts must agree: the weaker of (first names) and (family name), each the better
+    of a slip of the pen (:func:`edit_similarity`, word by word for first names) and pg_trgm's
+    trigram similarity. A shared first name says nothing of another family's child: "Oliver
+    Jones" is not "Oliver Smith", however many letters the two full names share."""
+    given_words, known_given_words = _given_words(given), _given_words(known_given)
     family_text, known_family_text = "".join(_words(family)), "".join(_words(known_family))
     if not given_words or not known_given_words or not family_text or not known_family_text:
         return 0.0
-    first = max(edit_similarity(a, b) for a in given_words for b in known_given_words)
-    return min(first, edit_similarity(family_text, known_family_text))
+    first = max(
+        max(edit_similarity(a, b) for a in given_words for b in known_given_words),
+        trigram_similarity(given, known_given),
+    )
+    return min(first, _part_similarity(family_text, known_family_text))
+
+
+def _single_similarity(name: str, known: str) -> float:
+    words, known_words = _given_words(name), _given_words(known)
+    if not words or not known_words:
+        return 0.0
+    return max(
+        max(edit_similarity(a, b) for a in words for b in known_words),
+        trigram_similarity(name, known),
+    )
 
 
 def _split_full_name(name: str) -> tuple[str, str]:
@@ -194,9 +247,24 @@ class ReferredChild:
         pairs = [(given, family), (family, given)] + [_split_full_name(name) for name in self.full_names]
         return [(given, family) for given, family in dict.fromkeys(pairs) if given and family]
 
-    def name_similarity(self, trigram: float, child: Child, aliases: Sequence[str]) -> tuple[float, float]:
-        """(best similarity to the child's own name, best to an alias): the larger of pg_trgm's
-        trigram similarity (``trigram`` came from the database) and the part-by-part edit similarity."""
+    @property
+    def single_name(self) -> str:
+        """The one name given, when the referral has no reading in two parts ("" otherwise)."""
+        if self.name_pairs:
+            return ""
+        return " ".join(_words(self.given_names or self.family_name))
+
+    def name_similarity(self, child: Child, aliases: Sequence[str]) -> tuple[float, float]:
+        """(best similarity to the child's own name, best to an alias), part by part. With one
+        name only, half its likeness to either of the child's names (the other half is not
+        known: neither for nor against)."""
+        if single := self.single_name:
+            own = max(_single_similarity(single, child.given_names), _single_similarity(single, child.family_name))
+            alias = max(
+                (_single_similarity(single, part) for known in aliases for part in _split_full_name(known) if part),
+                default=0.0,
+            )
+            return own / 2, alias / 2
         own = max(
             (_name_parts_similarity(g, f, child.given_names, child.family_name) for g, f in self.name_pairs),
             default=0.0,
@@ -205,7 +273,7 @@ class ReferredChild:
             (_name_parts_similarity(g, f, *_split_full_name(known)) for known in aliases for g, f in self.name_pairs),
             default=0.0,
         )
-        return max(own, trigram), alias
+        return own, alias
 
     def date_of_birth_match(self, known: date | None) -> DateOfBirthMatch:
         if self.date_of_birth is None or known is None:
@@ -224,7 +292,8 @@ class ReferredChild:
 
 
 def close_dates(day: date) -> set[date]:
-    """Dates a slip of the pen away: day and month swapped, or any one digit of YYYYMMDD changed."""
+    """Dates a slip of the pen away: day and month swapped, or any one digit of YYYYMMDD changed
+    (the year by one at most)."""
     found: set[date] = set()
     if day.day <= 12 and day.day != day.month:
         found.add(day.replace(month=day.day, day=day.month))
@@ -238,8 +307,10 @@ def close_dates(day: date) -> set[date]:
                 found.add(date(int(text[:4]), int(text[4:6]), int(text[6:])))
             except ValueError:
                 continue
-    # A slip in the century is not a near miss for a child.
-    return {near for near in found if abs(near.year - day.year) <= 10}
+    # A child's age is rarely mistaken by more than a year (a slip in the tens of the year
+    # says "another child"): at a million children, the same name born on this day and month
+    # in another year is far more often a namesake than a slip of the pen.
+    return {near for near in found if abs(near.year - day.year) <= 1}
 
 
 # --- finding candidates in PostgreSQL -----------------------------------------------------
@@ -257,54 +328,147 @@ def _similar(field: str, values: Iterable[str]) -> Q:
     return condition
 
 
+# The least name likeness (trigram similarity of first names plus family name's, 0..2) for a
+# child born on the referred day to be scored: below it neither name is near the other.
+SOME_LIKENESS = 0.3
+# Names this short lose most of their trigrams to one slip: they are also looked up by
+# every spelling one slip away.
+SHORT_NAME = 5
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _forms(name: str) -> list[str]:
+    """A referred name as it may be stored, lower-cased (the look-ups compare ``lower()``):
+    as written, and as its words alone ("o'connor", "o connor")."""
+    return sorted({" ".join(name.lower().split()), " ".join(_words(name))} - {""})
+
+
+def _one_slip_away(name: str) -> list[str]:
+    """Every spelling one slip (a letter changed, dropped, added, or two swapped) from ``name``,
+    lower-cased (a few hundred: a B-tree finds them all at once)."""
+    word = name.lower()
+    found = {word}
+    for i in range(len(word) + 1):
+        found.update(word[:i] + letter + word[i:] for letter in _LETTERS)
+        if i < len(word):
+            found.add(word[:i] + word[i + 1 :])
+            found.update(word[:i] + letter + word[i + 1 :] for letter in _LETTERS)
+        if i < len(word) - 1:
+            found.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+    return sorted(slip for slip in found if slip.strip())
+
+
+def _name_rank(referred: ReferredChild, prefix: str = "") -> Expression:
+    """How alike the names are, part by part, for ordering a pool in SQL (0..2): the best over
+    the readings of the referred names of (first names' similarity + family name's)."""
+    if single := referred.single_name:
+        return Greatest(
+            TrigramSimilarity(f"{prefix}given_names", single), TrigramSimilarity(f"{prefix}family_name", single)
+        )
+    return _best(
+        [
+            TrigramSimilarity(f"{prefix}given_names", given) + TrigramSimilarity(f"{prefix}family_name", family)
+            for given, family in referred.name_pairs
+        ]
+        or [Value(0.0, output_field=FloatField())]
+    )
+
+
+def _pool(rows: QuerySet[Any, Any], rank: Expression, key: str = "pk") -> QuerySet[Any, Any]:
+    """The first POOL_PER_SOURCE of ``rows`` by rank, ties broken by ``key``: a total order, so
+    the same question always gets the same candidates, however the rows lie on disk."""
+    return rows.annotate(rank=rank).order_by("-rank", key).values_list(key, flat=True)[:POOL_PER_SOURCE]
+
+
 def _candidate_ids(referred: ReferredChild) -> QuerySet[Any, Any] | None:
-    """Ids of children worth scoring: the union of a few bounded, indexed look-ups."""
-    # Either name may have been written in either box, so each is looked for in both fields.
-    name_parts = {part for pair in referred.name_pairs for part in pair}
-    name_parts |= {" ".join(_words(name)) for name in (referred.given_names, referred.family_name)}
-    name_parts.discard("")
+    """Ids of children worth scoring: the union of a few bounded look-ups, each served by an
+    index and reading only the rows of its own key, so the cost stays flat as the number of
+    children grows. Exact keys first:
+
+    - born on the day (B-tree on date of birth), best names first;
+    - born on a near-miss day (day and month swapped, a digit off) with the family name or
+      the first names exact, ignoring case (B-trees on date of birth and each lower-cased name);
+    - the names exact, ignoring case, in either order, whenever born (B-tree on the lower-cased
+      family and first names);
+    - for a short name (trigrams cannot see a slip in it: "Nash" written "Nanh" shares two of
+      eight), every spelling one slip away with the other name exact (the same B-tree);
+    - living at the postcode (expression B-tree), best names first;
+    - the NHS number (expression B-tree).
+
+    Without a date of birth the names are all there is, so fuzzy look-ups join in:
+
+    - both names trigram-similar (pg_trgm's ``%``; the two names' GIN indexes ANDed, since a
+      common surname alone matches tens of thousands);
+    - an alias trigram-similar to the full name, with a word like the first name (GIN).
+
+    With a date of birth these are not needed: a child whose names are only similar is a
+    candidate (a score of MIN_SCORE or more) only if born on or near that day, and those
+    children are all in the first two look-ups.
+    """
     sources: list[QuerySet[Any, Any]] = []
-    name_rank: Expression | None = None
-    if name_parts:
-        name_rank = _best(
-            [
-                TrigramSimilarity("given_names", given) + TrigramSimilarity("family_name", family)
-                for given, family in referred.name_pairs
-            ]
-            or [TrigramSimilarity(field, part) for field in ("given_names", "family_name") for part in name_parts]
-        )
-    by_name = _similar("given_names", name_parts) | _similar("family_name", name_parts)
-    dates = {referred.date_of_birth, *close_dates(referred.date_of_birth)} if referred.date_of_birth else set()
-    by_date = Q(date_of_birth__in=dates) if dates else Q()
-    if by_name or by_date:
-        # Each pool is cut at POOL_PER_SOURCE in a total order (ties broken by id), so the same
-        # question always gets the same candidates, however the rows lie on disk.
-        children = Child.objects.filter(by_name | by_date).order_by("pk")
-        if name_rank is not None:
-            on_the_day = Conditional(When(date_of_birth=referred.date_of_birth, then=Value(1.0)), default=Value(0.0))
-            children = children.annotate(rank=name_rank + on_the_day).order_by("-rank", "pk")
-        sources.append(children.values_list("pk", flat=True)[:POOL_PER_SOURCE])
-    if referred.full_names:
-        aliases = (
-            ChildAlias.objects.filter(_similar("name", referred.full_names))
-            .annotate(rank=_best([TrigramSimilarity("name", name) for name in referred.full_names]))
-            .order_by("-rank", "child_id", "pk")
-        )
-        sources.append(aliases.values_list("child_id", flat=True)[:POOL_PER_SOURCE])
+    pairs = referred.name_pairs
+    rank = _name_rank(referred)
+    born = referred.date_of_birth
+    # Exact look-ups compare lower-cased names (B-tree expression indexes of migration 0008).
+    lowered = Child.objects.alias(given=Lower("given_names"), family=Lower("family_name"))
+    readings = [(referred.given_names, referred.family_name), (referred.family_name, referred.given_names), *pairs]
+    exact_pairs = list(dict.fromkeys((tuple(_forms(g)), tuple(_forms(f))) for g, f in readings if g and f))
+    if born is not None:
+        # Only those whose names have something in common (a child born on the day whose
+        # names share nothing scores 0.3: not a candidate).
+        on_the_day = Child.objects.filter(date_of_birth=born).alias(likeness=rank).filter(likeness__gte=SOME_LIKENESS)
+        sources.append(_pool(on_the_day, rank))
+        one_exact = Q()
+        for given_forms, family_forms in exact_pairs:
+            one_exact |= Q(family__in=family_forms) | Q(given__in=given_forms)
+        if single := referred.single_name:
+            one_exact |= Q(family__in=_forms(single)) | Q(given__in=_forms(single))
+        if one_exact:
+            sources.append(_pool(lowered.filter(one_exact, date_of_birth__in=sorted(close_dates(born))), rank))
+    exact = Q()
+    for given_forms, family_forms in exact_pairs:
+        exact |= Q(family__in=family_forms, given__in=given_forms)
+    if pairs:
+        # Trigrams miss a slip in a short name: every spelling one slip away, the other exact
+        # (the names as written only: a slip in swapped names would be two mistakes).
+        given, family = pairs[0]
+        if len(given) <= SHORT_NAME:
+            exact |= Q(family__in=_forms(family), given__in=_one_slip_away(given))
+        if len(family) <= SHORT_NAME:
+            exact |= Q(given__in=_forms(given), family__in=_one_slip_away(family))
+    if exact:
+        sources.append(_pool(lowered.filter(exact), rank))
+    if born is None and pairs:
+        # The swapped reading has the same trigrams: one look-up per distinct set of words.
+        by_words: dict[frozenset[str], tuple[str, str]] = {}
+        for given, family in pairs:
+            by_words.setdefault(frozenset(_words(f"{given} {family}")), (given, family))
+        both = Q()
+        for given, family in by_words.values():
+            both |= Q(given_names__trigram_similar=given, family_name__trigram_similar=family)
+        sources.append(_pool(Child.objects.filter(both), rank))
+    if born is None and referred.full_names:
+        distinct: dict[frozenset[str], str] = {}
+        for name in referred.full_names:
+            distinct.setdefault(frozenset(_words(name)), name)
+        names = list(distinct.values())
+        # The full name similar, and a word of it like the first name (pg_trgm's word
+        # similarity): a common surname's aliases alone would be thousands.
+        alike = Q()
+        for name in names:
+            alike |= Q(name__trigram_similar=name, name__trigram_word_similar=_words(name)[0])
+        aliases = ChildAlias.objects.filter(alike)
+        sources.append(_pool(aliases, _best([TrigramSimilarity("name", name) for name in names]), "child_id"))
     if referred.postcode:
-        addresses = (
-            ChildAddress.objects.annotate(normalised=Upper(Replace("postcode", Value(" "), Value(""))))
-            .filter(normalised=referred.postcode)
-            .order_by("child_id")
+        addresses = ChildAddress.objects.annotate(normalised=Upper(Replace("postcode", Value(" "), Value("")))).filter(
+            normalised=referred.postcode
         )
-        sources.append(addresses.values_list("child_id", flat=True)[:POOL_PER_SOURCE])
+        sources.append(_pool(addresses, _name_rank(referred, "child__"), "child_id"))
     if referred.nhs_number:
-        numbered = (
-            Child.objects.annotate(digits=Replace("nhs_number", Value(" "), Value("")))
-            .filter(digits=referred.nhs_number)
-            .order_by("pk")
+        numbered = Child.objects.annotate(digits=Replace("nhs_number", Value(" "), Value(""))).filter(
+            digits=referred.nhs_number
         )
-        sources.append(numbered.values_list("pk", flat=True)[:POOL_PER_SOURCE])
+        sources.append(numbered.order_by("pk").values_list("pk", flat=True)[:POOL_PER_SOURCE])
     if not sources:
         return None
     return sources[0].union(*sources[1:]) if len(sources) > 1 else sources[0]
@@ -333,8 +497,6 @@ def find_candidates(
     ids = _candidate_ids(referred)
     if ids is None:
         return []
-    full_name = Concat("given_names", Value(" "), "family_name")
-    names = referred.full_names
     children = Child.objects.filter(pk__in=ids).annotate(
         alias_names=ArraySubquery(ChildAlias.objects.filter(child=OuterRef("pk")).values("name")),
         postcodes=ArraySubquery(
@@ -343,20 +505,6 @@ def find_candidates(
             )
         ),
     )
-    if names:
-        children = children.annotate(
-            name_trigram=_best([TrigramSimilarity(full_name, name) for name in names]),
-            alias_trigram=Coalesce(
-                Subquery(
-                    ChildAlias.objects.filter(child=OuterRef("pk"))
-                    .annotate(similarity=_best([TrigramSimilarity("name", name) for name in names]))
-                    .order_by("-similarity")
-                    .values("similarity")[:1]
-                ),
-                Value(0.0),
-                output_field=FloatField(),
-            ),
-        )
     candidates = [_candidate(referred, child) for child in children]
     ranked = sorted(
         (c for c in candidates if c.score >= MIN_SCORE), key=lambda c: (-c.score, c.child.family_name, str(c.child.pk))
@@ -366,8 +514,7 @@ def find_candidates(
 
 def _candidate(referred: ReferredChild, child: Child) -> Candidate:
     aliases: list[str] = getattr(child, "alias_names", [])
-    own, alias = referred.name_similarity(getattr(child, "name_trigram", 0.0), child, aliases)
-    alias = max(alias, getattr(child, "alias_trigram", 0.0))
+    own, alias = referred.name_similarity(child, aliases)
     evidence = Evidence(
         name=max(own, alias),
         date_of_birth=referred.date_of_birth_match(child.date_of_birth),

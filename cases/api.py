@@ -399,8 +399,10 @@ class PaginatedApi(APIView):
         request: Request,
         rows: QuerySet[Any],
         serializer_class: type[serializers.ModelSerializer[Any]],
+        *,
+        pagination: type[PageNumberPagination] | None = None,
     ) -> Response:
-        paginator = self.pagination_class()
+        paginator = (pagination or self.pagination_class)()
         page = paginator.paginate_queryset(rows, request, view=self)
         return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
@@ -418,7 +420,15 @@ def _case_detail(access: CaseAccess) -> dict[str, Any]:
     return dict(CaseDetailSerializer(access.case, context=context).data)
 
 
+class CountedPagination(PageNumberPagination):
+    """Pages of a policy read whose rows and total come in one query (``queries.PageWithCount``)."""
+
+    django_paginator_class = queries.PageWithCount
+
+
 class CaseListApi(PaginatedApi):
+    pagination_class = CountedPagination
+
     class FilterSerializer(serializers.Serializer[None]):
         status = serializers.ChoiceField(choices=CaseStatus.choices, required=False, default="")
         risk_level = serializers.ChoiceField(choices=RiskLevel.choices, required=False, default="")
@@ -437,6 +447,8 @@ class CaseListApi(PaginatedApi):
 class CaseSearchApi(PaginatedApi):
     """Search by a child's name in the request body: a child's name never goes in a URL,
     where proxies and access logs would keep it."""
+
+    pagination_class = CountedPagination
 
     @extend_schema_serializer(component_name="CaseSearchInput")
     class InputSerializer(serializers.Serializer[None]):
@@ -487,8 +499,10 @@ class CaseDetailApi(APIView):
     @extend_schema(responses=CaseDetailSerializer)
     def get(self, request: Request, case_id: UUID) -> Response:
         """The case: summary, children and family, team, and why I can see it."""
-        access = policy.get_case(request_user(request), case_id)
-        return Response(_case_detail(access))
+        # The view of the case and of each child shown: one access-log write.
+        with policy.get_case(request_user(request), case_id, log_with_page=True) as access:
+            detail = _case_detail(access)
+        return Response(detail)
 
     @extend_schema(request=InputSerializer, responses=CaseDetailSerializer)
     def patch(self, request: Request, case_id: UUID) -> Response:

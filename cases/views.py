@@ -129,7 +129,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         risk_level=criteria.get("risk_level", ""),
         child_name=child_name,
     )
-    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page = queries.PageWithCount(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     audit.record(user=user, action=Action.LIST, object_type="case", allowed=True, rule="need-to-know filter")
     can_open = policy.active_memberships(user).filter(role__in=services.ROLES_THAT_OPEN_CASES).exists()
     return render(
@@ -213,23 +213,19 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     user = request_user(request)
-    access = policy.get_case(user, case_id)
-    children = list(queries.case_children(access))
-    agencies = list(
-        queries.chronology(access)
-        .order_by("author_agency__name")
-        .values_list("author_agency_id", "author_agency__name")
-        .distinct()
-    )
-    filters = ChronologyFilterForm(request.GET, agencies=agencies)
-    criteria = filters.cleaned_data if filters.is_valid() else {}
-    entries = list(queries.chronology(access, agency_id=criteria.get("agency"), kind=criteria.get("kind", "")))
-    documents = list(queries.case_documents(access))
-    access.log_many(
-        [access.event("view_child", object_type="child", object_id=child.pk) for child in children]
-        + [access.event("list_entries", object_type="chronologyentry")]
-        + [access.event("list_documents", object_type="document")]
-    )
+    # The view of the case, its children, entries and documents: one access-log write.
+    with policy.get_case(user, case_id, log_with_page=True) as access:
+        children = list(queries.case_children(access))
+        chronology = list(queries.chronology(access))
+        filters = ChronologyFilterForm(request.GET, agencies=queries.chronology_agencies(chronology))
+        criteria = filters.cleaned_data if filters.is_valid() else {}
+        entries = queries.filter_chronology(chronology, agency_id=criteria.get("agency"), kind=criteria.get("kind", ""))
+        documents = list(queries.case_documents(access))
+        access.log_many(
+            [access.event("view_child", object_type="child", object_id=child.pk) for child in children]
+            + [access.event("list_entries", object_type="chronologyentry")]
+            + [access.event("list_documents", object_type="document")]
+        )
     pending_closure = queries.pending_closure(access)
     return render(
         request,

@@ -31,6 +31,7 @@ from access_control.policy import ReferralAccess, ReferralAction
 from access_control.request_context import request_user
 from agencies.models import Role, User
 from cases.models import Case
+from cases.queries import PageWithCount
 from referrals import queries, services
 from referrals.forms import (
     NEW_CASE,
@@ -320,7 +321,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
     chosen = next((agency for agency in agencies if agency.pk == criteria.get("agency")), None)
     include_decided = bool(criteria.get("include_decided"))
     referrals = queries.inbox(user=user, agency=chosen, include_decided=include_decided)
-    page = Paginator(referrals, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
+    # What waits is paged with its count in one query; the decided too are a front door's
+    # whole history, counted apart so the page stays a top-N read (see ``PageWithCount``).
+    paginator = Paginator if include_decided else PageWithCount
+    page = paginator(referrals, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
     signs_off = set(policy.active_memberships(user).filter(role=Role.SUPERVISOR).values_list("agency_id", flat=True))
     now = timezone.now()
     rows = [

@@ -3,14 +3,16 @@ that fetch-or-404 and log every decision."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 from uuid import UUID
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from django.http import Http404
 from django.utils import timezone
 
@@ -169,37 +171,51 @@ class CaseBasis:
         return min(self.agency_ids) if self.agency_ids else None
 
 
-def case_basis(user: User, case: Case) -> CaseBasis:
-    if not _signed_in(user):
-        return CaseBasis()
-    team = _team_rows(user).filter(case=case).values("role", "agency_id").first()
-    lead_supervised = _supervised_team_rows(user).filter(case=case, role=TeamRole.LEAD)
-    row = (
-        Case.objects.filter(pk=case.pk)
-        .annotate(
-            supervised_agency=Subquery(_supervised_team_rows(user).filter(case=OuterRef("pk")).values("agency_id")[:1]),
-            supervises_lead=Exists(lead_supervised),
-            granted=Exists(_grant_rows(user).filter(content_object=OuterRef("pk"))),
-            break_glass_until=Subquery(
-                _break_glass_rows(user).filter(case=OuterRef("pk")).order_by("-expires_at").values("expires_at")[:1]
-            ),
-        )
-        .values("supervised_agency", "supervises_lead", "granted", "break_glass_until")
-        .get()
-    )
-    roles = list(active_memberships(user).values_list("agency_id", "role"))
-    agency_ids = frozenset(agency_id for agency_id, _ in roles)
-    staff_agency_ids = frozenset(agency_id for agency_id, role in roles if role != Role.AGENCY_ADMIN)
+# What ``case_basis`` reads about one case, as annotations of that case's row: every rule in
+# one query, each a subquery through the user's own index. A rule's rows come back as an
+# array of (role, agency) objects, so each rule is one subquery to plan, not one per field.
+_BASIS_FIELDS = ("basis_team", "basis_supervised", "basis_granted", "basis_break_glass_until", "basis_memberships")
+
+
+def _roles_and_agencies(rows: QuerySet[Any, Any]) -> ArraySubquery:
+    return ArraySubquery(rows.values(place=JSONObject(role="role", agency="agency_id")))
+
+
+def _basis_annotations(user: User) -> dict[str, Any]:
+    return {
+        "basis_team": _roles_and_agencies(_team_rows(user).filter(case=OuterRef("pk"))),
+        "basis_supervised": _roles_and_agencies(_supervised_team_rows(user).filter(case=OuterRef("pk"))),
+        "basis_granted": Exists(_grant_rows(user).filter(content_object=OuterRef("pk"))),
+        "basis_break_glass_until": Subquery(
+            _break_glass_rows(user).filter(case=OuterRef("pk")).order_by("-expires_at").values("expires_at")[:1]
+        ),
+        "basis_memberships": _roles_and_agencies(active_memberships(user).order_by()),
+    }
+
+
+def _basis_from(row: dict[str, Any]) -> CaseBasis:
+    # One active team place per (case, user).
+    team = row["basis_team"][0] if row["basis_team"] else None
+    supervised = row["basis_supervised"]
+    memberships = row["basis_memberships"]
     return CaseBasis(
         team_role=team["role"] if team else None,
-        team_agency_id=team["agency_id"] if team else None,
-        supervised_agency_id=row["supervised_agency"],
-        supervises_lead=row["supervises_lead"],
-        grant=row["granted"],
-        break_glass_until=row["break_glass_until"],
-        agency_ids=agency_ids,
-        staff_agency_ids=staff_agency_ids,
+        team_agency_id=team["agency"] if team else None,
+        supervised_agency_id=min(place["agency"] for place in supervised) if supervised else None,
+        supervises_lead=any(place["role"] == TeamRole.LEAD for place in supervised),
+        grant=row["basis_granted"],
+        break_glass_until=row["basis_break_glass_until"],
+        agency_ids=frozenset(m["agency"] for m in memberships),
+        staff_agency_ids=frozenset(m["agency"] for m in memberships if m["role"] != Role.AGENCY_ADMIN),
     )
+
+
+def case_basis(user: User, case: Case) -> CaseBasis:
+    """Every rule by which ``user`` may reach ``case``, and their own agencies: one query."""
+    if not _signed_in(user):
+        return CaseBasis()
+    row = Case.objects.filter(pk=case.pk).annotate(**_basis_annotations(user)).values(*_BASIS_FIELDS).get()
+    return _basis_from(row)
 
 
 def decide(basis: CaseBasis, action: Action) -> Decision:
@@ -289,13 +305,15 @@ def decide_item(user: User, basis: CaseBasis, item: SharedItem) -> Decision:
     return Decision(False, "shared with named people only")
 
 
-def _visible_items_filter(user: User, model: type[SharedItem]) -> Q:
-    agency_ids = active_memberships(user).values("agency_id")
+def _visible_items_filter(user: User, model: type[SharedItem], *, agency_ids: frozenset[int] | None = None) -> Q:
+    """Which items of a case in sight this user may see. ``agency_ids``, when the caller has
+    them (a basis), are the user's own agencies, else they are read in the query."""
+    own_agencies: Any = active_memberships(user).values("agency_id") if agency_ids is None else agency_ids
     named = model.named_viewers.through.objects.filter(**{f"{model._meta.model_name}_id": OuterRef("pk"), "user": user})
     return (
         Q(author=user)
         | Q(visibility=Visibility.TEAM)
-        | Q(visibility=Visibility.AGENCY, author_agency__in=agency_ids)
+        | Q(visibility=Visibility.AGENCY, author_agency__in=own_agencies)
         | Q(Exists(named), visibility=Visibility.NAMED)
     )
 
@@ -316,6 +334,22 @@ def visible_documents(user: User, case: Case) -> QuerySet[Document]:
 # --- the doors: fetch-or-404, logging every decision ---------------------------------
 
 
+class _HeldLog:
+    """Access-log events a page holds to write together (see ``get_case(log_with_page=True)``)."""
+
+    def __init__(self) -> None:
+        self.events: list[audit.Event] = []
+        self.holding = False
+
+    def hold(self, events: list[audit.Event]) -> None:
+        self.events.extend(events)
+        self.holding = True
+
+    def write(self) -> None:
+        events, self.events, self.holding = self.events, [], False
+        audit.record_many(events)
+
+
 @dataclass(frozen=True)
 class CaseAccess:
     """A case this user reached, with the basis that let them in."""
@@ -323,9 +357,42 @@ class CaseAccess:
     user: User
     case: Case
     basis: CaseBasis
+    held: _HeldLog = field(default_factory=_HeldLog, compare=False, repr=False)
+
+    def __enter__(self) -> CaseAccess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.held.holding:
+            self.held.write()
 
     def can(self, action: Action) -> Decision:
         return decide(self.basis, action)
+
+    # What the case page reads of the case this access reached. The door that made the access
+    # decided the user may see the case (``basis``): these do not ask the database again.
+
+    def entries(self) -> QuerySet[ChronologyEntry]:
+        """The case's entries (all versions) this user may see: ``visible_entries``."""
+        if not self.basis.any:
+            return ChronologyEntry.objects.none()
+        items = _visible_items_filter(self.user, ChronologyEntry, agency_ids=self.basis.agency_ids)
+        return ChronologyEntry.objects.filter(case=self.case).filter(items)
+
+    def documents(self) -> QuerySet[Document]:
+        """The case's documents this user may see: ``visible_documents``."""
+        if not self.basis.any:
+            return Document.objects.none()
+        items = _visible_items_filter(self.user, Document, agency_ids=self.basis.agency_ids)
+        return Document.objects.filter(case=self.case).filter(items)
+
+    def service_referrals(self) -> QuerySet[ServiceReferral]:
+        """The case's service referrals, for someone who sees the case: all of them (the rule
+        of ``visible_service_referrals`` for a case in sight). Someone who does not see the
+        case reaches a service referral addressed to them through ``get_service_referral``."""
+        if not self.basis.any:
+            return ServiceReferral.objects.none()
+        return ServiceReferral.objects.filter(case=self.case)
 
     def log(self, action: str, *, object_type: str = "case", object_id: object = None, rule: str | None = None) -> None:
         audit.record_many([self.event(action, object_type=object_type, object_id=object_id, rule=rule)])
@@ -346,8 +413,12 @@ class CaseAccess:
         )
 
     def log_many(self, events: list[audit.Event]) -> None:
-        """Log several accesses at once: one hold of the chain lock, one INSERT."""
-        audit.record_many(events)
+        """Log several accesses at once: one hold of the chain lock, one INSERT (inside a
+        ``log_with_page`` block: with the view of the case, when the block ends)."""
+        if self.held.holding:
+            self.held.hold(events)
+        else:
+            audit.record_many(events)
 
 
 def _deny(user: User, action: str, object_type: str, object_id: object, case_id: object, rule: str) -> Http404:
@@ -365,24 +436,43 @@ def _deny(user: User, action: str, object_type: str, object_id: object, case_id:
     return Http404("Not found")
 
 
-def _case_or_none(case_id: UUID | str) -> Case | None:
+def _case_and_basis(user: User, case_id: UUID | str) -> tuple[Case, CaseBasis] | None:
+    """The case (with its lead agency and worker) and the user's basis on it, in one query."""
+    cases = Case.objects.select_related("lead_agency", "lead_worker")
+    signed_in = _signed_in(user)
+    if signed_in:
+        cases = cases.annotate(**_basis_annotations(user))
     try:
-        return Case.objects.select_related("lead_agency", "lead_worker").get(pk=case_id)
+        case = cases.get(pk=case_id)
     except (Case.DoesNotExist, ValidationError, ValueError):
         return None
+    if not signed_in:
+        return case, CaseBasis()
+    # The basis travels on the access, not on the case.
+    row = {name: case.__dict__.pop(name) for name in _BASIS_FIELDS}
+    return case, _basis_from(row)
 
 
-def get_case(user: User, case_id: UUID | str, action: Action = Action.VIEW_CASE) -> CaseAccess:
-    """The case, if ``user`` may do ``action`` to it; otherwise 404. Either way it is logged."""
-    case = _case_or_none(case_id)
-    if case is None:
+def get_case(
+    user: User, case_id: UUID | str, action: Action = Action.VIEW_CASE, *, log_with_page: bool = False
+) -> CaseAccess:
+    """The case, if ``user`` may do ``action`` to it; otherwise 404. Either way it is logged.
+
+    With ``log_with_page`` the allowed view is not written at once but held by the access,
+    which the page uses as a context manager (``with policy.get_case(…, log_with_page=True)
+    as access:``): what the page logs inside the block (``access.log_many``) is written with
+    the view, in one access-log write, when the block ends, however it ends."""
+    found = _case_and_basis(user, case_id)
+    if found is None:
         raise _deny(user, action, "case", case_id, None, "no such case")
-    basis = case_basis(user, case)
+    case, basis = found
     if not basis.any:
         raise _deny(user, action, "case", case.pk, case.pk, DENY_NO_RULE.rule)
     access = CaseAccess(user=user, case=case, basis=basis)
     if action != Action.VIEW_CASE:
         check(access, action)
+    elif log_with_page:
+        access.held.hold([access.event(action)])
     else:
         access.log(action)
     return access
@@ -418,14 +508,14 @@ def _get_item(user: User, model: type[ItemT], item_id: UUID | str, action: Actio
 
 def _shared_through_service_referral(user: User, item: ChronologyEntry | Document) -> bool:
     """The named worker of an accepted service referral sees exactly what it shared."""
-    field = "shared_entries" if isinstance(item, ChronologyEntry) else "shared_documents"
+    shared = "shared_entries" if isinstance(item, ChronologyEntry) else "shared_documents"
     return (
         _signed_in(user)
         and ServiceReferral.objects.filter(
             named_worker=user,
             state=ServiceReferral.State.ACCEPTED,
             to_agency__in=active_memberships(user).values("agency_id"),
-            **{field: item},
+            **{shared: item},
         ).exists()
     )
 

@@ -6,6 +6,7 @@ plan them for a real county; and the generated data itself has the intended shap
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from access_control import policy
 from access_control.models import BreakGlassGrant, CaseUserObjectPermission
@@ -35,12 +39,15 @@ from cases.models import (
     Visibility,
 )
 from cases.queries import my_cases
-from datasets.plans import seq_scans, typical_users
+from datasets.plans import GUARDED_TABLES, explain, nodes, seq_scans, typical_users
 from deadlines import queries as deadline_queries
 from deadlines.models import LIVE_STATES, Deadline
-from referrals.models import Referral
+from referrals import queries as referral_queries
+from referrals.models import Referral, ReferralStatus
 
 CASES = 3_000
+# The record, and the referrals: a list read scans none of them whole.
+RECORD_AND_REFERRALS = GUARDED_TABLES | {"referrals_referral"}
 
 
 @dataclass(frozen=True)
@@ -114,6 +121,86 @@ def test_the_chronology_of_a_case_is_read_from_that_case_only(dataset: Dataset) 
 @pytest.mark.django_db
 def test_a_supervisors_readable_entries_are_read_from_their_cases(dataset: Dataset) -> None:
     assert seq_scans(policy.readable_entries(dataset.supervisor)) == set()
+
+
+@pytest.mark.django_db
+def test_a_practitioners_referrals_are_read_from_their_own(dataset: Dataset) -> None:
+    # At no front door, what they see is what they referred: the referrer's index alone.
+    assert not policy.front_door_agencies(dataset.practitioner).exists()
+    assert seq_scans(policy.visible_referrals(dataset.practitioner), tables=RECORD_AND_REFERRALS) == set()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["practitioner", "supervisor", "intake"])
+def test_my_referrals_are_read_from_the_referrers_index(dataset: Dataset, who: str) -> None:
+    user: User = getattr(dataset, who)
+    assert seq_scans(referral_queries.my_referrals(user=user), tables=RECORD_AND_REFERRALS) == set()
+
+
+@pytest.mark.django_db
+def test_the_front_doors_inbox_reads_only_the_referrals_waiting(dataset: Dataset) -> None:
+    inbox = referral_queries.inbox(user=dataset.intake)
+    doors = policy.front_door_agencies(dataset.intake)
+    assert inbox.exists()
+    assert Referral.objects.filter(receiving_agency__in=doors, status=ReferralStatus.DECIDED).exists()
+    plan = explain(inbox, analyze=True)["Plan"]
+    read = [node for node in nodes(plan) if node.get("Relation Name") == "referrals_referral"]
+    assert read and all(node["Node Type"] != "Seq Scan" for node in read)
+    # Not one decided (or other) referral of the front door is read to be left out.
+    removed = sum(node.get("Rows Removed by Filter", 0) + node.get("Rows Removed by Index Recheck", 0) for node in read)
+    assert removed == 0
+
+
+def _page_queries(client: Client, user: User, path: str) -> list[str]:
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return [query["sql"] for query in captured.captured_queries if query["sql"].startswith("SELECT")]
+
+
+def _scanned_whole(sql: str) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
+        (document,) = cursor.fetchone()
+    plan = (json.loads(document) if isinstance(document, str) else document)[0]["Plan"]
+    return {
+        node["Relation Name"]
+        for node in nodes(plan)
+        if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in RECORD_AND_REFERRALS
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "page"),
+    [
+        ("practitioner", "case list"),
+        ("supervisor", "case list"),
+        ("practitioner", "case page"),
+        ("practitioner", "API case list"),
+        ("practitioner", "API case detail"),
+        ("practitioner", "my referrals"),
+        ("intake", "referral inbox"),
+        ("intake", "API referral inbox"),
+    ],
+)
+def test_no_query_of_a_page_reads_a_whole_table_of_the_record(
+    client: Client, dataset: Dataset, who: str, page: str
+) -> None:
+    user: User = getattr(dataset, who)
+    case = policy.visible_cases(user).order_by("pk").first()
+    paths = {
+        "case list": reverse("cases:list"),
+        "case page": reverse("cases:detail", kwargs={"case_id": case.pk}) if case else "",
+        "API case list": reverse("api-case-list"),
+        "API case detail": reverse("api-case-detail", kwargs={"case_id": case.pk}) if case else "",
+        "my referrals": reverse("referrals:mine"),
+        "referral inbox": reverse("referrals:inbox"),
+        "API referral inbox": reverse("api-referral-inbox"),
+    }
+    queries = _page_queries(client, user, paths[page])
+    assert queries
+    assert {sql[:120]: _scanned_whole(sql) for sql in queries if _scanned_whole(sql)} == {}
 
 
 # --- the generated data ------------------------------------------------------------------

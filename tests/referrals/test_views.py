@@ -342,6 +342,22 @@ def test_inbox_is_logged_and_shows_only_my_front_doors_referrals(client, front_d
     assert (row.outcome, row.rule) == ("allowed", "front-door inbox")
 
 
+def test_inbox_shows_waiting_and_signoff_referrals_never_a_draft_even_the_intake_workers_own(
+    client, front_door, intake
+):
+    waiting = submitted(front_door)
+    signing_off = submitted(front_door, status=ReferralStatus.AWAITING_SIGNOFF, decision=TriageDecision.ADVICE)
+    decided = submitted(front_door, status=ReferralStatus.DECIDED, decision=TriageDecision.ADVICE)
+    own_draft = submitted(
+        front_door, status=ReferralStatus.DRAFT, referrer=intake, submitted_at=None, triage_due_at=None
+    )
+    client.force_login(intake)
+    rows = {row.referral for row in client.get(url("inbox")).context["rows"]}
+    assert rows == {waiting, signing_off}
+    rows = {row.referral for row in client.get(url("inbox"), {"include_decided": "on"}).context["rows"]}
+    assert decided in rows and own_draft not in rows
+
+
 def test_inbox_offers_a_choice_of_front_door_to_someone_in_several(client, front_door, intake):
     other = AgencyFactory.create(name="Hillside Children's Services", takes_referrals=True)
     MembershipFactory.create(user=intake, agency=other, role=Role.INTAKE)
@@ -375,9 +391,10 @@ def _inbox_queries(client) -> int:
     return len(queries)
 
 
-# Session and user (2), the front doors (1), supervisor roles (1), count and page (2), the
-# access-log row (5: savepoint, chain lock, last hash, insert, release), the navigation's
-# memberships (1), the session saved again (3).
+# Session and user (2), the front doors (1), the front doors' ids that ``visible_referrals``
+# reads first (1), supervisor roles (1), the page with its count (1), the access-log row (5:
+# savepoint, chain lock, last hash, insert, release), the navigation's memberships (1), the
+# session saved again (3).
 INBOX_QUERIES = 15
 
 

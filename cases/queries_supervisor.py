@@ -35,8 +35,9 @@ from access_control.policy import (
     front_door_agencies,
     readable_entries,
     supervisee_memberships,
+    supervisees_deadlines,
+    supervisees_places,
     visible_cases,
-    visible_deadlines,
     visible_referrals,
 )
 from agencies.models import Membership, Role, User
@@ -99,21 +100,13 @@ def _outer_supervisee(user: User, user_field: str, agency_field: str) -> Exists:
 def _open_places(user: User) -> QuerySet[CaseTeamMember]:
     """Active team places held by the user's supervisees, for the agency they are supervised
     in, on open cases the user may see."""
-    return (
-        CaseTeamMember.objects.filter(active=True, case__in=visible_cases(user))
-        .exclude(case__status=CaseStatus.CLOSED)
-        .filter(_outer_supervisee(user, "user_id", "agency_id"))
-    )
+    return supervisees_places(user).exclude(case__status=CaseStatus.CLOSED)
 
 
 def _live_owed(user: User) -> QuerySet[Deadline]:
     """Live deadlines the user may see, owed by one of their supervisees for the agency they
     are supervised in."""
-    return (
-        visible_deadlines(user)
-        .filter(state__in=LIVE_STATES)
-        .filter(_outer_supervisee(user, "owner_id", "owner_agency_id"))
-    )
+    return supervisees_deadlines(user).filter(state__in=LIVE_STATES)
 
 
 def _due_this_week(now: datetime) -> Q:
@@ -235,7 +228,7 @@ def worker_deadlines(user: User, membership: Membership, *, when: str = "") -> Q
     """Live deadlines this supervisee owes for the agency they are supervised in, that the
     user may see: all, ``overdue`` (past due, marked or not) or due this ``week``."""
     now = timezone.now()
-    deadlines = visible_deadlines(user).filter(
+    deadlines = supervisees_deadlines(user).filter(
         owner=membership.user_id, owner_agency=membership.agency_id, state__in=LIVE_STATES
     )
     if when == "overdue":

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import (
     BooleanField,
     Case,
@@ -20,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from access_control import policy
+from access_control.policy.base import equals_any
 from agencies.models import Role, SupervisionLine, User
 from deadlines.models import LIVE_STATES, Deadline, DeadlineState, Extension, Notification
 
@@ -32,13 +35,12 @@ def overdue_now() -> Q:
 def tasks_for(user: User, *, state: str = "") -> QuerySet[Deadline]:
     """What the user or their agency owes on things they can see: overdue first, then soonest due.
     With no ``state``, only what is still owed (open, overdue, extended)."""
-    tasks = policy.my_tasks(user)
     if state == DeadlineState.OVERDUE:
-        tasks = tasks.filter(overdue_now())
+        tasks = policy.my_tasks(user).filter(overdue_now())
     elif state:
-        tasks = tasks.filter(state=state)
+        tasks = policy.my_tasks(user, states=[state])
     else:
-        tasks = tasks.filter(state__in=LIVE_STATES)
+        tasks = policy.my_tasks(user)
     return (
         tasks.annotate(is_overdue=Case(When(overdue_now(), then=Value(True)), default=Value(False)))
         .select_related("case", "referral", "owner", "owner_agency")
@@ -74,22 +76,30 @@ def unread_count_of_outer_user() -> Coalesce:
     return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
 
 
+def visible_deadline(user: User, deadline_id: UUID) -> Deadline | None:
+    """One deadline, if the policy lets the user see it: its rules tested on that row alone."""
+    deadline = Deadline.objects.filter(pk=deadline_id)
+    return policy.visible_deadlines_among(user, deadline).select_related("case", "referral").first()
+
+
 def pending_extensions_for(user: User) -> QuerySet[Extension]:
     """Extensions waiting for a decision this user may make, on deadlines they can see: as the
     owner's supervisor, or (no one named) as a supervisor of the owning agency. The same rule as
-    ``deadlines.services.may_decide_extension``."""
+    ``deadlines.services.may_decide_extension``. Read from the extensions waiting (few), each
+    deadline tested against the policy: never from everything the user can see."""
     supervised = SupervisionLine.objects.filter(
         active=True, supervisor__user=user, supervisor__active=True, supervisee__active=True
     ).values("supervisee__user_id")
     supervising_agencies = policy.active_memberships(user).filter(role=Role.SUPERVISOR).values("agency_id")
+    owed = Q(owner_id__in=supervised) | Q(owner__isnull=True, owner_agency__in=supervising_agencies)
+    pending = Extension.objects.filter(state=Extension.State.PENDING).exclude(requested_by=user)
+    # Ids first, as arrays (``equals_any``): the deadlines with an extension waiting (few),
+    # then those the user decides and may see, then their extensions. PostgreSQL cannot tell
+    # how few these are; planned for many, it would join every deadline to fetch the rows'
+    # subjects, or test the policy as if once per deadline of the table (and JIT-compile).
+    asked = Deadline.objects.filter(equals_any("pk", pending.values("deadline_id"))).filter(owed)
     return (
-        Extension.objects.filter(
-            Q(deadline__owner_id__in=supervised)
-            | Q(deadline__owner__isnull=True, deadline__owner_agency__in=supervising_agencies),
-            state=Extension.State.PENDING,
-            deadline__in=policy.visible_deadlines(user),
-        )
-        .exclude(requested_by=user)
+        pending.filter(equals_any("deadline_id", policy.visible_deadlines_among(user, asked).values("pk")))
         .select_related("deadline", "deadline__case", "deadline__referral", "deadline__owner", "requested_by")
         .order_by("requested_at", "pk")
     )

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from access_control import audit
-from access_control.policy import visible_deadlines
+from access_control.policy import visible_deadlines_among
 from agencies.models import Agency, Jurisdiction, Membership, Role, User
 from agencies.queries import supervision_over
 from cases.models import Case
@@ -166,7 +166,7 @@ def cancel_deadline(*, deadline: Deadline) -> Deadline:
 def request_extension(*, by: User, deadline: Deadline, new_due_at: datetime, reason: str) -> Extension:
     """Ask for a later due time. The requester must see the deadline; a reason is required and
     only one request waits at a time. A refusal is logged (outside the transaction, so it stays)."""
-    if not visible_deadlines(by).filter(pk=deadline.pk).exists():
+    if not visible_deadlines_among(by, Deadline.objects.filter(pk=deadline.pk)).exists():
         _log(by=by, action="request_extension", deadline=deadline, rule="cannot see the deadline", allowed=False)
         raise PermissionDenied("You cannot see this deadline.")
     return _request_extension(by=by, deadline=deadline, new_due_at=new_due_at, reason=reason)

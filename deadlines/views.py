@@ -157,7 +157,7 @@ def notification_preference(request: HttpRequest) -> HttpResponse:
 
 def _visible_deadline(user: User, deadline_id: UUID) -> Deadline:
     """The deadline if the policy lets the user see it; otherwise 404, logged."""
-    deadline = policy.visible_deadlines(user).select_related("case", "referral").filter(pk=deadline_id).first()
+    deadline = queries.visible_deadline(user, deadline_id)
     if deadline is None:
         audit.record(
             user=user,

@@ -68,6 +68,7 @@ from access_control.policy.casework import (
 from access_control.policy.deadlines import (
     my_tasks,
     visible_deadlines,
+    visible_deadlines_among,
 )
 from access_control.policy.referrals import (
     FRONT_DOOR_ROLES,
@@ -94,6 +95,8 @@ from access_control.policy.supervisors import (
     get_supervisee,
     readable_entries,
     supervisee_memberships,
+    supervisees_deadlines,
+    supervisees_places,
     supervises_someone,
 )
 
@@ -158,9 +161,12 @@ __all__ = [
     "readable_entries",
     "referral_basis",
     "supervisee_memberships",
+    "supervisees_deadlines",
+    "supervisees_places",
     "supervises_someone",
     "visible_cases",
     "visible_deadlines",
+    "visible_deadlines_among",
     "visible_documents",
     "visible_entries",
     "visible_referrals",

@@ -68,6 +68,9 @@ def step(what: str) -> Iterator[Step]:
 
     try:
         yield current
+    except KeyboardInterrupt:  # Ctrl-C: stopped, not failed
+        finish(f"stopped after {seconds(time.monotonic() - started)}")
+        raise
     except BaseException:
         finish(f"failed after {seconds(time.monotonic() - started)}")
         raise

@@ -13,6 +13,7 @@ A missing Chromium is simulated with TANDEM_CHROMIUM naming a file that does not
 from __future__ import annotations
 
 import contextlib
+import http.cookiejar
 import json
 import os
 import re
@@ -23,24 +24,28 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from agencies.demo import DEMO_PASSWORD
 from config.embedded import BASE_DIR
 from scripts import ensure_chromium
 from scripts.ensure_chromium import DEBIAN_CHROMIUM, reason_not_to_install
 
 MAKE = shutil.which("make") or "make"
+DEMO_SOCIAL_WORKER = "practitioner@csc.demo.tandem.example"
 GIT = shutil.which("git") or "git"
 # A new user's shell is this machine's (proxies, certificates, pip's settings) without what
 # this test session set for itself (its servers, its settings, its clock) or inherited from a
 # `make test` around it.
 SESSION_ENVIRONMENT = {"DATABASE_URL", "REDIS_URL", "CACHE_KEY_PREFIX", "XDG_RUNTIME_DIR", "VIRTUAL_ENV", "PORT"}
 SESSION_PREFIXES = ("DJANGO_", "TANDEM_", "PYTEST_", "MAKE", "MFLAGS")
-# A new user's first `make run`, in order: each a line with the time it took.
+# A new user's first `make run`, in order: each a line with the time it took. The web server
+# is said to answer only once the demo data is all in, and the worker and beat start after it.
 FIRST_RUN_LINES = [
     r"\[tandem\] creating the virtual environment \((uv|venv)\) … [\d.]+ s",
     r"\[tandem\] installing pinned packages \((uv|pip)\) … [\d.]+ s",
@@ -48,7 +53,10 @@ FIRST_RUN_LINES = [
     r"\[tandem\] starting embedded Redis … [\d.]+ s",
     r"\[tandem\] applying migrations … [\d.]+ s",
     r"\[tandem\] loading demo data … [\d.]+ s",
+    r"  Demo casework loaded on \d+ cases\.",
     r"\[tandem\] web server answering after [\d.]+ s",
+    r"\[tandem\] starting worker and beat",
+    r"Tandem is running at ",
 ]
 
 
@@ -81,6 +89,20 @@ def new_user_environment(**overrides: str) -> dict[str, str]:
     )
     env.update(overrides)
     return env
+
+
+def signed_in_page(base: str, email: str, password: str, path: str) -> str:
+    """The page at ``path`` as ``email`` sees it after signing in through the sign-in form."""
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with browser.open(f"{base}/accounts/login/", timeout=10) as response:
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.read().decode())
+    assert token, "no CSRF token on the sign-in page"
+    form = {"csrfmiddlewaretoken": token.group(1), "username": email, "password": password}
+    with browser.open(f"{base}/accounts/login/", data=urllib.parse.urlencode(form).encode(), timeout=30) as response:
+        assert not response.url.startswith(f"{base}/accounts/login/"), "the sign-in was refused"
+    with browser.open(f"{base}{path}", timeout=10) as response:
+        assert response.url == f"{base}{path}", f"sent to {response.url}"
+        return str(response.read().decode())
 
 
 def free_port() -> int:
@@ -140,6 +162,9 @@ def test_make_run_on_a_clean_clone_creates_the_environment_starts_the_servers_an
             assert json.load(response)["status"] == "ok"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=10) as response:
             assert "Sign in" in response.read().decode()
+        # The demo is all there: its social worker signs in with the demo password and sees their cases.
+        cases = signed_in_page(f"http://127.0.0.1:{port}", DEMO_SOCIAL_WORKER, DEMO_PASSWORD, "/cases/")
+        assert re.search(r"TDM-\d{4}-\d{6}", cases), cases[-3000:]
     finally:
         with contextlib.suppress(ProcessLookupError):  # gone already, if it failed
             os.killpg(make.pid, signal.SIGINT)  # Ctrl-C at the terminal reaches the whole group

@@ -190,8 +190,15 @@ def _stop_all(processes: list[tuple[str, subprocess.Popen[bytes]]], *, grace: fl
     # a second signal while it does only interrupts its clean-up (celery beat prints a
     # traceback), so they have a moment first.
     grace_over = time.monotonic() + grace
-    while time.monotonic() < grace_over and any(process.poll() is None for _, process in processes):
-        time.sleep(0.1)
+    try:
+        while time.monotonic() < grace_over and any(process.poll() is None for _, process in processes):
+            time.sleep(0.1)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C again: no more waiting
+    # From here on nothing cuts the shutdown short (an impatient second or third Ctrl-C would
+    # leave the embedded servers running with nobody to stop them): it takes at most ~15 s.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     for _, process in processes:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)

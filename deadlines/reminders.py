@@ -118,6 +118,14 @@ def _kinds_and_next(
     return kinds, upcoming
 
 
+def next_reminder_at(
+    *, due_at: datetime, state: str, jurisdiction: str, now: datetime, opened_at: datetime | None = None
+) -> datetime:
+    """The bookmark a sweep at ``now`` leaves on such a deadline: when its next reminder comes
+    due (REMINDERS_DONE if none will). For writers of deadlines in bulk (generate_dataset)."""
+    return _kinds_and_next(due_at=due_at, state=state, jurisdiction=jurisdiction, now=now, opened_at=opened_at)[1]
+
+
 def reminders_due(deadline: Deadline, now: datetime) -> list[ReminderKind]:
     """The reminders of ``deadline`` whose time has come by ``now`` (claimed or not)."""
     return _due_kinds(

@@ -168,6 +168,8 @@ def test_make_run_on_a_clean_clone_creates_the_environment_starts_the_servers_an
     finally:
         with contextlib.suppress(ProcessLookupError):  # gone already, if it failed
             os.killpg(make.pid, signal.SIGINT)  # Ctrl-C at the terminal reaches the whole group
+            time.sleep(0.5)
+            os.killpg(make.pid, signal.SIGINT)  # and again, as an impatient person presses it
         try:
             make.wait(timeout=90)
         except subprocess.TimeoutExpired:
@@ -187,6 +189,7 @@ def test_make_run_on_a_clean_clone_creates_the_environment_starts_the_servers_an
     assert (clone / ".local" / "pgdata" / "PG_VERSION").exists()
     # Ctrl-C stopped everything, the embedded servers included.
     assert "Stopped." in printed
+    assert "Traceback" not in printed.split("Stopping web, worker and beat")[-1]
     assert not (clone / ".local" / "pgdata" / "postmaster.pid").exists()
 
 

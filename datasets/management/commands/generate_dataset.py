@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = (
         "Fill the database with a synthetic county or nation (agencies, staff, children, cases, "
         "chronologies, referrals, deadlines, grants) at COPY speed, for measuring queries at scale. "
-        "Not demo data, and never in production."
+        "Into an empty (freshly migrated) database it is one transaction that loads the way a restore "
+        "does and records the generation complete in datasets_generation; into one holding rows it "
+        "commits batch by batch. Not demo data, and never in production."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

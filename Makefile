@@ -10,7 +10,7 @@ help:
 	@echo "make run    - web, worker and beat on embedded PostgreSQL/Redis (or DATABASE_URL/REDIS_URL), with demo data"
 	@echo "make test   - the whole pytest suite (unit, API, browser); installs Chromium first when it is missing and can"
 	@echo "make lint   - ruff and mypy"
-	@echo "make bench  - benchmarks (deadline sweep over 1,000,000 open deadlines; access-log writes at 1-8 processes)"
+	@echo "make bench  - benchmarks: deadline sweep at 1M, access-log writes at 1-8 processes, matching at 1M children, pages per role at scale"
 	@echo "make load   - load run: gunicorn on loopback, locust people on a generated dataset (DATABASE_URL)"
 	@echo "make shell  - Django shell on the same database"
 
@@ -50,7 +50,7 @@ shell: $(STAMP)
 clean:
 	rm -rf .local $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-# Not part of `make test`: a sweep over 100,000 open deadlines in a throwaway database.
+# Not part of `make test`: every benchmarks/bench_*.py (sweep, access log, matching, pages at scale).
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks -q -s -p tests.embedded_services -o addopts="" -o testpaths=benchmarks -o python_files="bench_*.py"
 

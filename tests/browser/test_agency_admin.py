@@ -76,6 +76,9 @@ def test_admin_invites_changes_role_and_deactivates_a_member(page: Page, live_se
     ]
 
     page.get_by_role("link", name="Back to people in Riverside Children's Services").click()
+    # The filter submits itself on change once tandem.js (deferred) has run: a change made
+    # before the page has loaded would be made with no one listening.
+    page.wait_for_load_state("load")
     page.get_by_label("Status").select_option("ended")
     expect(page.get_by_role("cell", name=re.compile("Morgan Health"))).to_be_visible()
 

@@ -26,6 +26,7 @@ from access_control import audit, policy
 from access_control.policy import Action
 from access_control.request_context import request_user
 from agencies.models import User
+from cases.queries import PageWithCount
 from deadlines import notification_services, queries, services
 from deadlines.forms import DigestForm, ExtensionDecisionForm, ExtensionRequestForm, TaskFilterForm
 from deadlines.models import Deadline
@@ -91,7 +92,8 @@ def tasks(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     filters = TaskFilterForm(request.GET)
     state = filters.cleaned_data["state"] if filters.is_valid() else ""
-    page = Paginator(queries.tasks_for(user, state=state), TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    # What the user owes: rows and total in one query (their own work, so a short list).
+    page = PageWithCount(queries.tasks_for(user, state=state), TASKS_PER_PAGE).get_page(request.GET.get("page"))
     audit.record(user=user, action=Action.LIST, object_type="deadline", allowed=True, rule="my tasks")
     return render(
         request,

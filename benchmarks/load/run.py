@@ -153,6 +153,11 @@ def start_server(workers: int, port: int) -> subprocess.Popen[bytes]:
             "2",
             "--timeout",
             "60",
+            # As deployed (Dockerfile): idle connections kept longer than a person's pause
+            # between pages (1 to 3 s), or the server closes one just as the next request
+            # goes out on it, and that request fails with no answer at all.
+            "--keep-alive",
+            "5",
             "--error-logfile",
             str(OUT / "load-gunicorn.log"),
         ],

@@ -38,7 +38,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -46,13 +46,13 @@ from django.db import connection
 from faker import Faker
 
 from cases.demo import demo_nhs_number
-from cases.models import Child
-from referrals.matching import LIKELY_MATCH, close_dates, edit_similarity, find_candidates, trigram_similarity
+from cases.models import Child, ChildAddress
+from referrals.matching import LIKELY_MATCH, find_candidates
+from tests.referrals.near_misses import birthday, unknown_children
 
 CHILDREN = int(os.environ.get("BENCH_CHILDREN", "1000000"))
 PLANTED_FROM_POPULATION = int(os.environ.get("BENCH_PLANTED", "150"))
 UNKNOWN = int(os.environ.get("BENCH_UNKNOWN", "150"))
-TODAY = date(2026, 11, 30)
 POSTCODE_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 POPULATION_CREATED = datetime(2026, 1, 1, tzinfo=UTC)  # tells the big population from the planted
 KINDS = (
@@ -113,10 +113,6 @@ def _postcode(rng: random.Random) -> str:
     return f"N{rng.choice('BGQ')}{rng.randint(1, 99)} {rng.randint(1, 9)}{letters}"
 
 
-def _born(rng: random.Random) -> date:
-    return TODAY - timedelta(days=rng.randint(0, 17 * 365))
-
-
 def _population_rows(
     rng: random.Random, names: Names, children: int
 ) -> Iterator[tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...] | None]]:
@@ -133,7 +129,7 @@ def _population_rows(
             pool, weights = (names.female, names.female_weights) if female else (names.male, names.male_weights)
             given = rng.choices(pool, cum_weights=weights)[0]
             twins = born is not None and rng.random() < 0.03
-            born = born if twins and born else _born(rng)
+            born = born if twins and born else birthday(rng)
             child_id = uuid.UUID(int=rng.getrandbits(128), version=4)
             nhs = demo_nhs_number(rng) if rng.random() < 0.85 else ""
             child = (
@@ -255,61 +251,31 @@ def _from_population(rng: random.Random, count: int) -> list[Referral]:
     return referrals
 
 
-def _alike(a: str, b: str) -> bool:
-    """Names a slip of the pen or a few shared trigrams apart: not "another" name."""
-    return edit_similarity(a.lower(), b.lower()) > 0 or trigram_similarity(a, b) >= 0.3
-
-
 def _unknown_with_distractors(rng: random.Random, count: int) -> list[Referral]:
-    """Referrals about children nobody knows, each with four near misses planted around it."""
+    """Referrals about children nobody knows, each with four near misses planted around it
+    (tests/referrals/near_misses.py), in this area's postcodes."""
     fake = Faker("en_GB")
     fake.seed_instance(7)
-    referrals: list[Referral] = []
-    children: list[Child] = []
-    addresses: list[tuple[Child, str]] = []
-    from cases.models import ChildAddress
-
-    for turn in range(count):
-        female = turn % 2 == 0
-        given = fake.first_name_female() if female else fake.first_name_male()
-        family = fake.last_name()
-        born = _born(rng)
-        while born.day > 12 or born.day == born.month:
-            born = _born(rng)
-        postcode = _postcode(rng)
-        other = fake.first_name_male() if female else fake.first_name_female()
-        while _alike(other, given):
-            other = fake.first_name_male() if female else fake.first_name_female()
-        another_family = fake.last_name()
-        while _alike(another_family, family):
-            another_family = fake.last_name()
-        another_day = _born(rng)
-        while another_day == born or another_day in close_dates(born):
-            another_day = _born(rng)
-        swapped = born.replace(day=born.month, month=born.day)
-        near = [
-            # Same first name and birthday, another surname.
-            (Child(given_names=given, family_name=another_family, date_of_birth=born), _postcode(rng)),
-            # Same surname and postcode, another first name and birthday (a sibling).
-            (Child(given_names=other, family_name=family, date_of_birth=_born(rng)), postcode),
-            # Same surname and postcode, born on the day and month swapped, another first name.
-            (Child(given_names=other, family_name=family, date_of_birth=swapped), postcode),
-            # A namesake born on another day (not a slip of the pen away), elsewhere.
-            (Child(given_names=given, family_name=family, date_of_birth=another_day), _postcode(rng)),
-        ]
-        for child, code in near:
-            child.nhs_number = demo_nhs_number(rng)
-            children.append(child)
-            addresses.append((child, code))
-        query = {"given_names": given, "family_name": family, "date_of_birth": born}
-        if turn % 2 == 0:
-            query["postcode"] = postcode.lower().replace(" ", "")
-        referrals.append(Referral("unknown", "not known", query, None))
+    unknown = unknown_children(rng, fake, count, postcode=_postcode)
+    children = [
+        Child(
+            given_names=near.given_names,
+            family_name=near.family_name,
+            date_of_birth=near.date_of_birth,
+            nhs_number=near.nhs_number,
+        )
+        for item in unknown
+        for near in item.near_misses
+    ]
+    postcodes = [near.postcode for item in unknown for near in item.near_misses]
     Child.objects.bulk_create(children)
     ChildAddress.objects.bulk_create(
-        [ChildAddress(child=child, address="1 Mill Lane\nNorbridge", postcode=code) for child, code in addresses]
+        [
+            ChildAddress(child=child, address="1 Mill Lane\nNorbridge", postcode=code)
+            for child, code in zip(children, postcodes, strict=True)
+        ]
     )
-    return referrals
+    return [Referral("unknown", "not known", item.query, None) for item in unknown]
 
 
 def _test_set() -> list[Referral]:

@@ -7,75 +7,33 @@ are still found among them. And the slips trigrams cannot see are still caught."
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from faker import Faker
 
-from cases.demo import demo_nhs_number, demo_postcode
 from cases.models import Child, ChildAddress
-from referrals.matching import (
-    LIKELY_MATCH,
-    close_dates,
-    edit_similarity,
-    find_candidates,
-    trigram_similarity,
-)
+from referrals.matching import LIKELY_MATCH, close_dates, find_candidates
 from tests.factories import ChildFactory
+from tests.referrals.near_misses import unknown_children
 from tests.referrals.test_matching import _plant, _population
 
 pytestmark = pytest.mark.django_db
 
-TODAY = date(2026, 11, 30)
-
-
-def _alike(a: str, b: str) -> bool:
-    return edit_similarity(a.lower(), b.lower()) > 0 or trigram_similarity(a, b) >= 0.3
-
-
-def _born(rng: random.Random) -> date:
-    return TODAY - timedelta(days=rng.randint(0, 17 * 365))
-
 
 def _unknown_referrals_with_near_misses(rng: random.Random, fake: Faker, count: int) -> list[dict[str, object]]:
-    """``count`` referrals about children who are not known, each with four near misses."""
-    referrals: list[dict[str, object]] = []
-    for turn in range(count):
-        female = turn % 2 == 0
-        given = fake.first_name_female() if female else fake.first_name_male()
-        family = fake.last_name()
-        born = _born(rng)
-        while born.day > 12 or born.day == born.month:
-            born = _born(rng)
-        postcode = demo_postcode(rng)
-        other = fake.first_name_male() if female else fake.first_name_female()
-        while _alike(other, given):
-            other = fake.first_name_male() if female else fake.first_name_female()
-        another_family = fake.last_name()
-        while _alike(another_family, family):
-            another_family = fake.last_name()
-        another_day = _born(rng)
-        while another_day == born or another_day in close_dates(born):
-            another_day = _born(rng)
-        near = [
-            (given, another_family, born, demo_postcode(rng)),
-            (other, family, _born(rng), postcode),
-            (other, family, born.replace(day=born.month, month=born.day), postcode),
-            (given, family, another_day, demo_postcode(rng)),
-        ]
-        for near_given, near_family, near_born, near_postcode in near:
+    """``count`` referrals about children who are not known, their near misses written."""
+    unknown = unknown_children(rng, fake, count)
+    for item in unknown:
+        for near in item.near_misses:
             child = Child.objects.create(
-                given_names=near_given,
-                family_name=near_family,
-                date_of_birth=near_born,
-                nhs_number=demo_nhs_number(rng),
+                given_names=near.given_names,
+                family_name=near.family_name,
+                date_of_birth=near.date_of_birth,
+                nhs_number=near.nhs_number,
             )
-            ChildAddress.objects.create(child=child, address=fake.street_address(), postcode=near_postcode)
-        query: dict[str, object] = {"given_names": given, "family_name": family, "date_of_birth": born}
-        if turn % 2 == 0:
-            query["postcode"] = postcode.lower().replace(" ", "")
-        referrals.append(query)
-    return referrals
+            ChildAddress.objects.create(child=child, address=fake.street_address(), postcode=near.postcode)
+    return [item.query for item in unknown]
 
 
 def test_children_not_known_are_not_shown_likely_matches_among_near_misses():

@@ -45,6 +45,7 @@ import pytest
 from django.db import connection
 from faker import Faker
 
+from benchmarks.figures import percentile
 from cases.demo import demo_nhs_number
 from cases.models import Child, ChildAddress
 from referrals.matching import LIKELY_MATCH, find_candidates
@@ -287,11 +288,6 @@ def _test_set() -> list[Referral]:
     return [Referral("test set", item.kind, item.query, item.target.pk) for item in planted]
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def _sql(query: dict[str, Any]) -> str:
     """The one query find_candidates sends for ``query``, as sent."""
     from django.test.utils import CaptureQueriesContext
@@ -372,7 +368,7 @@ def run(referrals: list[Referral]) -> dict[str, Any]:
         by_date["with a date of birth" if referral.query.get("date_of_birth") else "without"].append(took)
     figures = {
         "p50": statistics.median(timings),
-        "p95": _percentile(timings, 0.95),
+        "p95": percentile(timings, 0.95),
         "max": max(timings),
         "recall_test_set": found["test set"] / asked["test set"],
         "recall_population": found["population"] / max(1, asked["population"]),
@@ -397,7 +393,7 @@ def run(referrals: list[Referral]) -> dict[str, Any]:
         if times:
             print(
                 f"  {label}: {len(times)} referrals, p50 {statistics.median(times):.0f} ms, "
-                f"p95 {_percentile(times, 0.95):.0f} ms, max {max(times):.0f} ms"
+                f"p95 {percentile(times, 0.95):.0f} ms, max {max(times):.0f} ms"
             )
     server: list[float] = []
     nodes: Counter[str] = Counter()
@@ -405,7 +401,7 @@ def run(referrals: list[Referral]) -> dict[str, Any]:
         took, scans = _server_milliseconds(referral.query)
         server.append(took)
         nodes.update(scans)
-    figures["server_p50"], figures["server_p95"] = statistics.median(server), _percentile(server, 0.95)
+    figures["server_p50"], figures["server_p95"] = statistics.median(server), percentile(server, 0.95)
     print(
         f"in the server (planning + execution): p50 {figures['server_p50']:.1f} ms, "
         f"p95 {figures['server_p95']:.1f} ms, max {max(server):.1f} ms\n"

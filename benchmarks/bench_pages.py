@@ -52,6 +52,7 @@ from psycopg import sql
 from access_control.models import CaseUserObjectPermission
 from access_control.policy import VIEW_CASE_PERMISSION, visible_cases
 from agencies.models import AgencyKind, Role, SupervisionLine, User
+from benchmarks.figures import percentile
 from cases.models import Case, CaseTeamMember
 from datasets.models import Generation
 from datasets.plans import typical_users
@@ -193,11 +194,6 @@ def _databases() -> list[Measured]:
 
 
 # --- measuring --------------------------------------------------------------------------------
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def _measure(run: Callable[[], Any]) -> tuple[list[float], int]:
     for _ in range(WARM_UP):
         run()
@@ -283,7 +279,7 @@ def _timing(scale: int, role: str, page: str, measured: tuple[list[float], int])
         role=role,
         page=page,
         p50_ms=statistics.median(samples),
-        p95_ms=_percentile(samples, 0.95),
+        p95_ms=percentile(samples, 0.95),
         max_ms=max(samples),
         queries=queries,
     )

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant, task
 
 PLAN: dict[str, list[dict[str, Any]]] = json.loads(Path(os.environ["TANDEM_LOAD_PLAN"]).read_text("utf-8"))
 PASSWORD = os.environ["TANDEM_LOAD_PASSWORD"]
@@ -151,3 +151,17 @@ class IntakeWorker(Person):
     @task(1)
     def api_inbox(self) -> None:
         self.page("/api/v1/referrals/inbox/", "API referral inbox")
+
+
+class CasePage(Person):
+    """A practitioner opening their cases with no pause between them: the case page's
+    throughput alone (``run.py --case-page-only``; the other classes sit that run out)."""
+
+    role = "practitioner"
+    wait_time = constant(0)
+
+    @task
+    def case_page(self) -> None:
+        case = self.a_case()
+        if case:
+            self.page(f"/cases/{case}/", "case page")

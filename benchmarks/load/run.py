@@ -24,7 +24,6 @@ import json
 import os
 import random
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -197,12 +196,12 @@ def run_locust(
     plan_file: Path,
     password: str,
     prefix: Path,
-    locustfile: Path,
+    people_classes: list[str],
 ) -> int:
     command = [
         str(locust),
         "-f",
-        str(locustfile),
+        str(LOCUSTFILE),
         "--headless",
         "--host",
         f"http://127.0.0.1:{port}",
@@ -219,6 +218,7 @@ def run_locust(
         "--only-summary",
         "--loglevel",
         "WARNING",
+        *people_classes,
     ]
     environment = {**os.environ, "TANDEM_LOAD_PLAN": str(plan_file), "TANDEM_LOAD_PASSWORD": password}
     log = Path(f"{prefix}-locust.log")
@@ -249,23 +249,9 @@ def report(prefix: Path, *, title: str) -> tuple[int, int]:
     return total
 
 
-CASE_PAGE_ONLY = """
-from locust import HttpUser, task
-from locustfile import Person
-
-
-class CasePage(Person):
-    role = "practitioner"
-
-    def wait_time(self):
-        return 0
-
-    @task
-    def case_page(self):
-        case = self.a_case()
-        if case:
-            self.page(f"/cases/{case}/", "case page")
-"""
+# The simulated people of each kind of run (classes of the locustfile).
+EVERYONE = ["Practitioner", "Supervisor", "IntakeWorker"]
+CASE_PAGE_ONLY = ["CasePage"]
 
 
 def main() -> int:
@@ -286,12 +272,6 @@ def main() -> int:
     password = secrets.token_urlsafe(18)
     plan_file = OUT / "load-plan.json"
     plan_file.write_text(json.dumps(plan(options.people, password)), encoding="utf-8")
-    locustfile = LOCUSTFILE
-    if options.case_page_only:
-        # Beside the main locustfile, so that it can import the sign-in from it.
-        locustfile = OUT / "locustfile_case_page.py"
-        shutil.copy(LOCUSTFILE, OUT / "locustfile.py")
-        locustfile.write_text(CASE_PAGE_ONLY, encoding="utf-8")
     failed = False
     for workers in options.workers:
         port = free_port()
@@ -310,7 +290,7 @@ def main() -> int:
                 plan_file=plan_file,
                 password=password,
                 prefix=prefix,
-                locustfile=locustfile,
+                people_classes=CASE_PAGE_ONLY if options.case_page_only else EVERYONE,
             )
         finally:
             stop(server)

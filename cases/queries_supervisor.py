@@ -33,6 +33,7 @@ from access_control.policy import (
     active_memberships,
     cases_with_supervised_lead,
     front_door_agencies,
+    of_supervisee,
     readable_entries,
     supervisee_memberships,
     supervisees_deadlines,
@@ -92,11 +93,6 @@ class CaseloadRow:
     last_visit: date | None
 
 
-def _outer_supervisee(user: User, user_field: str, agency_field: str) -> Exists:
-    """Whether the outer row's (person, agency) is a membership ``user`` supervises now."""
-    return Exists(supervisee_memberships(user).filter(user_id=OuterRef(user_field), agency_id=OuterRef(agency_field)))
-
-
 def _open_places(user: User) -> QuerySet[CaseTeamMember]:
     """Active team places held by the user's supervisees, for the agency they are supervised
     in, on open cases the user may see."""
@@ -124,7 +120,7 @@ def _visits_on_own_cases(user: User) -> QuerySet[ChronologyEntry]:
         .filter(kind=EntryKind.VISIT, is_current=True)
         .exclude(case__status=CaseStatus.CLOSED)
         .filter(Exists(place))
-        .filter(_outer_supervisee(user, "author_id", "author_agency_id"))
+        .filter(of_supervisee(user, "author_id", "author_agency_id"))
     )
 
 

@@ -27,6 +27,7 @@ from cases import queries_supervisor as queries
 from cases import services
 from cases.forms_supervisor import ReassignLeadForm, WorkerDeadlineFilterForm
 from cases.models import CaseStatus
+from cases.queries import PageWithCount
 
 ROWS_PER_PAGE = 25
 # How many of each kind of approval the dashboard lists; the count says how many in all.
@@ -39,11 +40,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     policy.check_caseloads(user, "view_caseloads")
     now = timezone.now()
+    # The oldest few of each and how many in all, in one query each.
     approvals = {
-        "closures": queries.closures_awaiting(user),
-        "extensions": queries.extensions_awaiting(user),
-        "assessments": queries.assessments_awaiting(user),
-        "sign_offs": queries.sign_offs_awaiting(user),
+        name: PageWithCount(rows, APPROVALS_SHOWN).page(1)
+        for name, rows in {
+            "closures": queries.closures_awaiting(user),
+            "extensions": queries.extensions_awaiting(user),
+            "assessments": queries.assessments_awaiting(user),
+            "sign_offs": queries.sign_offs_awaiting(user),
+        }.items()
     }
     return render(
         request,
@@ -51,8 +56,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             "rows": queries.caseloads(user),
             "week_end": queries.week_end(now),
-            **{name: list(rows[:APPROVALS_SHOWN]) for name, rows in approvals.items()},
-            **{f"{name}_count": rows.count() for name, rows in approvals.items()},
+            **{name: list(page.object_list) for name, page in approvals.items()},
+            **{f"{name}_count": page.paginator.count for name, page in approvals.items()},
         },
     )
 

@@ -75,7 +75,7 @@ def _rows(deadlines: list[Deadline], user: User) -> list[TaskRow]:
     now = timezone.now()
     front_door_ids: set[int] = set()
     if any(d.case_id is None for d in deadlines):
-        front_door_ids = set(policy.front_door_agencies(user).values_list("pk", flat=True))
+        front_door_ids = set(policy.front_door_ids(user))
     rows = []
     for deadline in deadlines:
         link, label = _subject_link(deadline, front_door_ids)

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 
 from access_control import audit
-from access_control.policy.base import DENY_NO_RULE, Decision, _signed_in, active_memberships
+from access_control.policy.base import DENY_NO_RULE, Decision, _signed_in, active_memberships, read_once
 from access_control.policy.cases import _deny, visible_cases
 from agencies.models import Agency, Membership, Role, User
 from referrals.models import Referral, ReferralStatus, ServiceReferral
@@ -42,6 +42,11 @@ def front_door_agencies(user: User) -> QuerySet[Agency]:
     ).distinct()
 
 
+def front_door_ids(user: User) -> list[int]:
+    """The ids of ``front_door_agencies``, read once per read-only request (``read_once``)."""
+    return read_once(("front_door_ids", user.pk), lambda: list(front_door_agencies(user).values_list("pk", flat=True)))
+
+
 def visible_referrals(user: User) -> QuerySet[Referral]:
     """Referrals this user may see: their own, and submitted ones addressed to a front door they work.
     A referral shows that referral only: nothing else of the referrer's agency.
@@ -54,7 +59,7 @@ def visible_referrals(user: User) -> QuerySet[Referral]:
     if not _signed_in(user):
         return Referral.objects.none()
     own = Q(referrer=user)
-    doors = list(front_door_agencies(user).values_list("pk", flat=True))
+    doors = front_door_ids(user)
     if not doors:
         return Referral.objects.filter(own)
     return Referral.objects.filter(own | (Q(receiving_agency_id__in=doors) & ~Q(status=ReferralStatus.DRAFT)))

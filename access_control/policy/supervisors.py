@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from access_control import audit
 from access_control.policy.base import DENY_NO_RULE, Decision, _signed_in, active_memberships, equals_any
-from access_control.policy.cases import _deny, _visible_items_filter, visible_case_ids
+from access_control.policy.cases import _deny, _visible_items_filter, case_ids_in_sight
 from access_control.policy.deadlines import visible_deadlines_among
 from agencies.models import Membership, Role, SupervisionLine, User
 from cases.models import CaseTeamMember, ChronologyEntry
@@ -38,7 +38,7 @@ def supervisee_memberships(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(active=True, agency__active=True).filter(Exists(_lines_to_outer_membership(user)))
 
 
-def _of_supervisee(user: User, user_field: str, agency_field: str) -> Exists:
+def of_supervisee(user: User, user_field: str, agency_field: str) -> Exists:
     """Whether the outer row's (person, agency) is a membership ``user`` supervises now."""
     return Exists(supervisee_memberships(user).filter(user_id=OuterRef(user_field), agency_id=OuterRef(agency_field)))
 
@@ -50,7 +50,7 @@ def supervisees_deadlines(user: User) -> QuerySet[Deadline]:
     size of what the supervisor can see (a front door's whole inbox, for one at a front door)."""
     if not _signed_in(user):
         return Deadline.objects.none()
-    return visible_deadlines_among(user, Deadline.objects.filter(_of_supervisee(user, "owner_id", "owner_agency_id")))
+    return visible_deadlines_among(user, Deadline.objects.filter(of_supervisee(user, "owner_id", "owner_agency_id")))
 
 
 def supervisees_places(user: User) -> QuerySet[CaseTeamMember]:
@@ -61,8 +61,8 @@ def supervisees_places(user: User) -> QuerySet[CaseTeamMember]:
         return CaseTeamMember.objects.none()
     return (
         CaseTeamMember.objects.filter(active=True)
-        .filter(_of_supervisee(user, "user_id", "agency_id"))
-        .filter(equals_any("case_id", visible_case_ids(user)))
+        .filter(of_supervisee(user, "user_id", "agency_id"))
+        .filter(equals_any("case_id", case_ids_in_sight(user)))
     )
 
 
@@ -124,6 +124,6 @@ def readable_entries(user: User) -> QuerySet[ChronologyEntry]:
         return ChronologyEntry.objects.none()
     # The visible case ids as an array (``equals_any``): computed once, then the entries of
     # those cases through the case's index, however the rest of the query narrows them.
-    return ChronologyEntry.objects.filter(equals_any("case_id", visible_case_ids(user))).filter(
+    return ChronologyEntry.objects.filter(equals_any("case_id", case_ids_in_sight(user))).filter(
         _visible_items_filter(user, ChronologyEntry)
     )

@@ -1,8 +1,11 @@
-"""Agency and membership API: scoped exactly like the agency admin pages."""
+"""Agency and membership API: scoped exactly like the agency admin pages.
+
+Also how every app's API names a person or an agency (``PersonRefSerializer``,
+``AgencyRefSerializer``): the domain apps stand on ``agencies``, so they import these from here.
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -16,14 +19,25 @@ from rest_framework.views import APIView
 from access_control.policy import active_memberships, get_administered_agency, get_agency_membership
 from access_control.request_context import request_user
 from agencies import queries, services
-from agencies.models import Membership, Role
-from config.api_errors import as_drf_error
+from agencies.models import Agency, Membership, Role, User
 
 
 class ObtainTokenApi(ObtainAuthToken):
     """Exchange an email address ("username") and password for an API token."""
 
     throttle_classes = [AnonRateThrottle]
+
+
+class PersonRefSerializer(serializers.ModelSerializer[User]):
+    class Meta:
+        model = User
+        fields = ["id", "full_name"]
+
+
+class AgencyRefSerializer(serializers.ModelSerializer[Agency]):
+    class Meta:
+        model = Agency
+        fields = ["id", "name", "kind"]
 
 
 class MyMembershipSerializer(serializers.ModelSerializer[Membership]):
@@ -82,10 +96,7 @@ class MemberListApi(APIView):
         agency = get_administered_agency(user, agency_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            membership = services.invite_member(by=user, agency=agency, **data.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        membership = services.invite_member(by=user, agency=agency, **data.validated_data)
         return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
@@ -106,10 +117,7 @@ class MemberDetailApi(APIView):
         membership = get_agency_membership(user, agency, membership_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            membership = services.change_role(by=user, membership=membership, role=data.validated_data["role"])
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        membership = services.change_role(by=user, membership=membership, role=data.validated_data["role"])
         return Response(MemberSerializer(membership).data)
 
 
@@ -119,8 +127,5 @@ class MemberDeactivateApi(APIView):
         user = request_user(request)
         agency = get_administered_agency(user, agency_id)
         membership = get_agency_membership(user, agency, membership_id)
-        try:
-            membership = services.deactivate_membership(by=user, membership=membership)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        membership = services.deactivate_membership(by=user, membership=membership)
         return Response(MemberSerializer(membership).data)

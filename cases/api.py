@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -34,6 +32,7 @@ from access_control import audit, policy
 from access_control.models import AccessLogEntry, BreakGlassGrant
 from access_control.policy import Action, CaseAccess
 from access_control.request_context import request_user
+from agencies.api import AgencyRefSerializer, PersonRefSerializer
 from agencies.models import Agency, User
 from cases import queries, services
 from cases.models import (
@@ -55,7 +54,7 @@ from cases.models import (
     TeamRole,
     Visibility,
 )
-from config.api_errors import as_drf_error
+from web.pagination import CountedPagination, PaginatedApi
 
 # What the detail answer says the caller may do, so a client can offer only those.
 CASE_ACTIONS = (
@@ -79,18 +78,6 @@ def named_team_members(access: CaseAccess, user_ids: Sequence[int]) -> list[User
     if any(user_id not in team for user_id in user_ids):
         raise serializers.ValidationError({"named_viewers": [NOT_ON_TEAM]})
     return [team[user_id] for user_id in dict.fromkeys(user_ids)]
-
-
-class PersonRefSerializer(serializers.ModelSerializer[User]):
-    class Meta:
-        model = User
-        fields = ["id", "full_name"]
-
-
-class AgencyRefSerializer(serializers.ModelSerializer[Agency]):
-    class Meta:
-        model = Agency
-        fields = ["id", "name", "kind"]
 
 
 class ChildBriefSerializer(serializers.ModelSerializer[Child]):
@@ -389,24 +376,6 @@ class BreakGlassGrantSerializer(serializers.ModelSerializer[BreakGlassGrant]):
 # --- views ------------------------------------------------------------------------------
 
 
-class PaginatedApi(APIView):
-    """An endpoint whose GET answers one page of rows (``?page=``)."""
-
-    pagination_class: type[PageNumberPagination] = PageNumberPagination
-
-    def paginated_response(
-        self,
-        request: Request,
-        rows: QuerySet[Any],
-        serializer_class: type[serializers.ModelSerializer[Any]],
-        *,
-        pagination: type[PageNumberPagination] | None = None,
-    ) -> Response:
-        paginator = (pagination or self.pagination_class)()
-        page = paginator.paginate_queryset(rows, request, view=self)
-        return paginator.get_paginated_response(serializer_class(page, many=True).data)
-
-
 def _case_detail(access: CaseAccess) -> dict[str, Any]:
     """Render a case for its reader, logging each child shown, as the case page does."""
     children = list(queries.case_children(access))
@@ -418,12 +387,6 @@ def _case_detail(access: CaseAccess) -> dict[str, Any]:
         "pending_closure": queries.pending_closure(access),
     }
     return dict(CaseDetailSerializer(access.case, context=context).data)
-
-
-class CountedPagination(PageNumberPagination):
-    """Pages of a policy read whose rows and total come in one query (``queries.PageWithCount``)."""
-
-    django_paginator_class = queries.PageWithCount
 
 
 class CaseListApi(PaginatedApi):
@@ -482,10 +445,7 @@ class BreakGlassApi(APIView):
         case = policy.case_for_break_glass(user, data.validated_data["reference"])
         if case is None:
             raise serializers.ValidationError({"reference": ["No case has that reference."]})
-        try:
-            grant = services.break_glass(user=user, case=case, reason=data.validated_data["reason"])
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        grant = services.break_glass(user=user, case=case, reason=data.validated_data["reason"])
         return Response(BreakGlassGrantSerializer(grant).data, status=status.HTTP_201_CREATED)
 
 
@@ -516,10 +476,7 @@ class CaseDetailApi(APIView):
             "category": access.case.category,
             **data.validated_data,
         }
-        try:
-            case = services.update_case(access=access, **changes)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        case = services.update_case(access=access, **changes)
         return Response(_case_detail(dataclasses.replace(access, case=case)))
 
 
@@ -570,10 +527,7 @@ class CaseEntriesApi(PaginatedApi):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         fields["named_viewers"] = named_team_members(access, fields["named_viewers"])
-        try:
-            entry = services.add_entry(access=access, **fields)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        entry = services.add_entry(access=access, **fields)
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
@@ -611,10 +565,7 @@ class EntryCorrectApi(APIView):
         reason = changes.pop("correction_reason")
         if "named_viewers" in changes:
             changes["named_viewers"] = named_team_members(access, changes["named_viewers"])
-        try:
-            new = services.correct_entry(access=access, entry=entry, reason=reason, **changes)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        new = services.correct_entry(access=access, entry=entry, reason=reason, **changes)
         return Response(EntrySerializer(new).data, status=status.HTTP_201_CREATED)
 
 
@@ -644,17 +595,14 @@ class CaseDocumentsApi(PaginatedApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        try:
-            document = services.upload_document(
-                access=access,
-                upload=fields["file"],
-                title=fields["title"],
-                visibility=fields["visibility"],
-                legal_basis=fields["legal_basis"],
-                named_viewers=named_team_members(access, fields["named_viewers"]),
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        document = services.upload_document(
+            access=access,
+            upload=fields["file"],
+            title=fields["title"],
+            visibility=fields["visibility"],
+            legal_basis=fields["legal_basis"],
+            named_viewers=named_team_members(access, fields["named_viewers"]),
+        )
         return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
@@ -682,6 +630,9 @@ class DocumentDownloadApi(APIView):
 
 
 class CaseTeamApi(PaginatedApi):
+    # The service's errors name the person "user"; this endpoint's input names them by email.
+    service_field_aliases = {"user": "email"}
+
     @extend_schema_serializer(component_name="TeamMemberAddInput")
     class InputSerializer(serializers.Serializer[None]):
         email = serializers.EmailField()
@@ -715,16 +666,13 @@ class CaseTeamApi(PaginatedApi):
         access = policy.get_case(request_user(request), case_id, Action.MANAGE_TEAM)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            member = services.add_team_member(
-                access=access,
-                user=data.validated_data["email"],
-                agency=data.validated_data["agency"],
-                role=data.validated_data["role"],
-                reason=data.validated_data["reason"],
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error, user="email") from error
+        member = services.add_team_member(
+            access=access,
+            user=data.validated_data["email"],
+            agency=data.validated_data["agency"],
+            role=data.validated_data["role"],
+            reason=data.validated_data["reason"],
+        )
         return Response(TeamMemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
 
@@ -742,10 +690,7 @@ class TeamMemberRemoveApi(APIView):
             raise Http404("No such team member")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            member = services.remove_team_member(access=access, member=member, reason=data.validated_data["reason"])
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        member = services.remove_team_member(access=access, member=member, reason=data.validated_data["reason"])
         return Response(TeamMemberSerializer(member).data)
 
 
@@ -774,10 +719,7 @@ class ClosureRequestApi(APIView):
         access = policy.get_case(request_user(request), case_id, Action.CLOSE_CASE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            closure = services.request_closure(access=access, reason=data.validated_data["reason"])
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        closure = services.request_closure(access=access, reason=data.validated_data["reason"])
         return Response(ClosureRequestSerializer(closure).data, status=status.HTTP_201_CREATED)
 
 
@@ -793,12 +735,9 @@ class ClosureDecisionApi(APIView):
         access = policy.get_case(request_user(request), case_id, Action.APPROVE_CLOSURE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            closure = services.decide_closure(
-                access=access,
-                approve=data.validated_data["decision"] == "approve",
-                note=data.validated_data["note"],
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        closure = services.decide_closure(
+            access=access,
+            approve=data.validated_data["decision"] == "approve",
+            note=data.validated_data["note"],
+        )
         return Response(ClosureRequestSerializer(closure).data)

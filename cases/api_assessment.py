@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
@@ -21,13 +20,14 @@ from rest_framework.views import APIView
 from access_control import policy
 from access_control.policy import Action, CaseAccess
 from access_control.request_context import request_user
+from agencies.api import AgencyRefSerializer, PersonRefSerializer
 from agencies.models import Agency, User
 from cases import queries_assessment, services_assessment
-from cases.api import AgencyRefSerializer, PaginatedApi, PersonRefSerializer, named_team_members
+from cases.api import named_team_members
 from cases.models import Contribution, ContributionState, JointAssessment, LegalBasis, Visibility
 from cases.queries_assessment import ContributionRow
 from cases.services_assessment import ContributionRequest
-from config.api_errors import as_drf_error
+from web.pagination import PaginatedApi
 
 # --- rendering -----------------------------------------------------------------------------
 
@@ -230,10 +230,7 @@ class CaseAssessmentsApi(PaginatedApi):
     def post(self, request: Request, case_id: UUID) -> Response:
         """Open a joint assessment (the case lead); one in progress per case."""
         access = policy.get_case(request_user(request), case_id, Action.LEAD_ASSESSMENT)
-        try:
-            assessment = services_assessment.open_assessment(access=access)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        assessment = services_assessment.open_assessment(access=access)
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED)
 
 
@@ -246,6 +243,9 @@ class AssessmentDetailApi(APIView):
 
 
 class ContributionRequestApi(APIView):
+    # The service's errors name the agencies and due dates asked; this endpoint takes both as "requests".
+    service_field_aliases = {"agencies": "requests", "due_at": "requests"}
+
     @extend_schema(request=ContributionRequestInputSerializer, responses={201: ContributionRowSerializer(many=True)})
     def post(self, request: Request, assessment_id: UUID) -> Response:
         """Ask agencies on the team for a contribution each, with a due date (the assessment's lead)."""
@@ -258,10 +258,7 @@ class ContributionRequestApi(APIView):
         if any(item["agency"] not in agencies for item in items):
             raise serializers.ValidationError({"requests": ["No active agency has one of those ids."]})
         requests = [ContributionRequest(agency=agencies[item["agency"]], due_at=item["due_at"]) for item in items]
-        try:
-            asked = services_assessment.request_contributions(access=access, assessment=assessment, requests=requests)
-        except DjangoValidationError as error:
-            raise as_drf_error(error, agencies="requests", due_at="requests") from error
+        asked = services_assessment.request_contributions(access=access, assessment=assessment, requests=requests)
         # New requests have no content yet; many=True takes the rows as a sequence.
         rows: Any = [ContributionRow(contribution=c, readable=False, may_write=False) for c in asked]
         return Response(ContributionRowSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
@@ -276,12 +273,9 @@ class ContributionWithdrawApi(APIView):
             contribution = queries_assessment.assessment_contribution(access, assessment, contribution_id)
         except Contribution.DoesNotExist:
             raise Http404("No such contribution") from None
-        try:
-            withdrawn = services_assessment.withdraw_contribution(
-                access=access, assessment=assessment, contribution=contribution
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        withdrawn = services_assessment.withdraw_contribution(
+            access=access, assessment=assessment, contribution=contribution
+        )
         return Response(ContributionRowSerializer(ContributionRow(withdrawn, readable=False, may_write=False)).data)
 
 
@@ -298,12 +292,9 @@ class ContributionApi(APIView):
         access, contribution = policy.get_contribution(request_user(request), contribution_id, Action.CONTRIBUTE)
         data = ContributionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            saved = services_assessment.save_contribution(
-                access=access, contribution=contribution, **_contribution_fields(access, data.validated_data)
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        saved = services_assessment.save_contribution(
+            access=access, contribution=contribution, **_contribution_fields(access, data.validated_data)
+        )
         return Response(ContributionSerializer(saved).data)
 
 
@@ -314,12 +305,9 @@ class ContributionSubmitApi(APIView):
         access, contribution = policy.get_contribution(request_user(request), contribution_id, Action.CONTRIBUTE)
         data = ContributionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            submitted = services_assessment.submit_contribution(
-                access=access, contribution=contribution, **_contribution_fields(access, data.validated_data)
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        submitted = services_assessment.submit_contribution(
+            access=access, contribution=contribution, **_contribution_fields(access, data.validated_data)
+        )
         return Response(ContributionSerializer(submitted).data)
 
 
@@ -330,10 +318,7 @@ class AnalysisApi(APIView):
         access, assessment = _assessment_for(request, assessment_id, Action.LEAD_ASSESSMENT)
         data = AnalysisInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            saved = services_assessment.save_analysis(access=access, assessment=assessment, **data.validated_data)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        saved = services_assessment.save_analysis(access=access, assessment=assessment, **data.validated_data)
         return Response(AssessmentSerializer(saved).data)
 
 
@@ -342,10 +327,7 @@ class AssessmentSubmitApi(APIView):
     def post(self, request: Request, assessment_id: UUID) -> Response:
         """Submit the assessment for the lead's supervisor to approve."""
         access, assessment = _assessment_for(request, assessment_id, Action.LEAD_ASSESSMENT)
-        try:
-            submitted = services_assessment.submit_assessment(access=access, assessment=assessment)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        submitted = services_assessment.submit_assessment(access=access, assessment=assessment)
         return Response(AssessmentSerializer(submitted).data)
 
 
@@ -358,13 +340,10 @@ class AssessmentDecisionApi(APIView):
         )
         data = AssessmentDecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            decided = services_assessment.decide_assessment(
-                access=access,
-                assessment=assessment,
-                approve=data.validated_data["decision"] == "approve",
-                note=data.validated_data["note"],
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        decided = services_assessment.decide_assessment(
+            access=access,
+            assessment=assessment,
+            approve=data.validated_data["decision"] == "approve",
+            note=data.validated_data["note"],
+        )
         return Response(AssessmentSerializer(decided).data)

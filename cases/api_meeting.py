@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -17,12 +16,12 @@ from rest_framework.views import APIView
 from access_control import policy
 from access_control.policy import Action, CaseAccess
 from access_control.request_context import request_user
+from agencies.api import AgencyRefSerializer, PersonRefSerializer
 from agencies.models import User
 from cases import queries_meeting as queries
 from cases import services_meeting as services
-from cases.api import AgencyRefSerializer, PaginatedApi, PersonRefSerializer
 from cases.models import Meeting, MeetingAction, MeetingAttendee, MeetingKind
-from config.api_errors import as_drf_error
+from web.pagination import PaginatedApi
 
 NOT_ON_TEAM = "Only people on the case team can be chosen."
 
@@ -163,10 +162,7 @@ class CaseMeetingsApi(PaginatedApi):
         fields = dict(data.validated_data)
         fields["attendees"] = _team_users(access, fields["attendees"], "attendees")
         [fields["chair"]] = _team_users(access, [fields["chair"]], "chair")
-        try:
-            meeting = services.schedule_meeting(access=access, **fields)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        meeting = services.schedule_meeting(access=access, **fields)
         return Response(_detail(meeting), status=status.HTTP_201_CREATED)
 
 
@@ -195,10 +191,7 @@ class MeetingDetailApi(APIView):
             "location": meeting.location,
             **data.validated_data,
         }
-        try:
-            meeting = services.reschedule_meeting(access=access, meeting=meeting, **changes)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        meeting = services.reschedule_meeting(access=access, meeting=meeting, **changes)
         return Response(_detail(meeting))
 
 
@@ -225,10 +218,7 @@ class MeetingHeldApi(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         fields["attended"] = _attendee_users(meeting, fields["attended"])
-        try:
-            meeting = services.record_meeting_held(access=access, meeting=meeting, **fields)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        meeting = services.record_meeting_held(access=access, meeting=meeting, **fields)
         return Response(_detail(meeting))
 
 
@@ -243,10 +233,7 @@ class MeetingCancelApi(APIView):
         access, meeting = policy.get_casework(request_user(request), Meeting, meeting_id, Action.MANAGE_MEETINGS)
         data = ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            meeting = services.cancel_meeting(access=access, meeting=meeting, reason=data.validated_data["reason"])
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        meeting = services.cancel_meeting(access=access, meeting=meeting, reason=data.validated_data["reason"])
         return Response(_detail(meeting))
 
 
@@ -265,10 +252,7 @@ class MeetingActionsApi(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         [fields["owner"]] = _team_users(access, [fields["owner"]], "owner")
-        try:
-            action = services.add_meeting_action(access=access, meeting=meeting, **fields)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        action = services.add_meeting_action(access=access, meeting=meeting, **fields)
         return Response(MeetingActionSerializer(action).data, status=status.HTTP_201_CREATED)
 
 
@@ -277,10 +261,7 @@ class MeetingActionCompleteApi(APIView):
     def post(self, request: Request, action_id: int) -> Response:
         """Mark an action done (its owner, or those who manage meetings); its deadline is met."""
         access, action = policy.get_casework(request_user(request), MeetingAction, action_id)
-        try:
-            action = services.complete_meeting_action(access=access, action=action)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        action = services.complete_meeting_action(access=access, action=action)
         return Response(MeetingActionSerializer(action).data)
 
 
@@ -291,8 +272,5 @@ class MeetingActionDropApi(APIView):
         access, action = policy.get_casework(request_user(request), MeetingAction, action_id, Action.MANAGE_MEETINGS)
         data = ReasonInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            action = services.drop_meeting_action(access=access, action=action, reason=data.validated_data["reason"])
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        action = services.drop_meeting_action(access=access, action=action, reason=data.validated_data["reason"])
         return Response(MeetingActionSerializer(action).data)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers, status
@@ -19,13 +18,12 @@ from rest_framework.views import APIView
 from access_control import policy
 from access_control.policy import Action
 from access_control.request_context import request_user
+from agencies.api import AgencyRefSerializer, PersonRefSerializer
 from agencies.models import User
 from cases import queries_supervisor as queries
 from cases import services
-from cases.api import AgencyRefSerializer, PersonRefSerializer
 from cases.models import ClosureRequest, JointAssessment, LeadChange
 from cases.queries_supervisor import CaseloadRow
-from config.api_errors import as_drf_error
 from deadlines.models import Extension
 from referrals.models import Referral
 
@@ -174,10 +172,7 @@ class ReassignLeadApi(APIView):
         access = policy.get_case(request_user(request), case_id, Action.REASSIGN_LEAD)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            change = services.reassign_lead(
-                access=access, new_lead=data.validated_data["new_lead"], reason=data.validated_data["reason"]
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        change = services.reassign_lead(
+            access=access, new_lead=data.validated_data["new_lead"], reason=data.validated_data["reason"]
+        )
         return Response(LeadChangeSerializer(change).data, status=status.HTTP_201_CREATED)

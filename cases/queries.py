@@ -2,52 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from access_control.models import AccessLogEntry
 from access_control.policy import Action, CaseAccess, visible_cases
 from agencies.models import User
 from cases.models import Case, CaseTeamMember, Child, ChronologyEntry, ClosureRequest, Document, FamilyLink
-
-
-class PageWithCount(Paginator[Any]):
-    """A paginator for a list read through the policy: the page's rows and the number of all
-    rows come in one query (``COUNT(*) OVER ()`` on the page), not a COUNT and then the page,
-    which for the policy's reads would plan the user's id lists twice. Only when there is no
-    row to carry the count (a page past the end) does it count the usual way.
-
-    For lists as long as the user's own work (a caseload, what waits at a front door): the
-    count is taken over every row before the page is cut, so every row is sorted. A list as
-    long as a front door's whole history is paged the usual way (a COUNT, then a top-N page)."""
-
-    COUNTED = "rows_in_all_pages"
-
-    def get_page(self, number: Any) -> Page[Any]:
-        # Django's asks for the count first, to check the number: read the page, then check.
-        try:
-            return self.page(number)
-        except PageNotAnInteger:
-            return self.page(1)
-        except EmptyPage:
-            return self.page(self.num_pages)
-
-    def page(self, number: Any) -> Page[Any]:
-        try:
-            wanted = int(number)
-        except (TypeError, ValueError):
-            return super().page(number)  # PageNotAnInteger, as Django says it
-        if wanted < 1 or self.orphans or not isinstance(self.object_list, QuerySet):
-            return super().page(number)
-        bottom = (wanted - 1) * self.per_page
-        counted = self.object_list.annotate(**{self.COUNTED: Window(Count("pk"))})
-        rows = list(counted[bottom : bottom + self.per_page])
-        if not rows and (wanted > 1 or not self.allow_empty_first_page):
-            return super().page(number)  # EmptyPage, as Django says it
-        self.__dict__["count"] = getattr(rows[0], self.COUNTED) if rows else 0
-        return Page(rows, wanted, self)
 
 
 def my_cases(*, user: User, status: str = "", risk_level: str = "", child_name: str = "") -> QuerySet[Case]:

@@ -43,6 +43,7 @@ from cases.forms import (
 )
 from cases.models import CaseStatus, Child, Visibility
 from referrals import queries as referral_queries
+from web.pagination import PageWithCount
 
 CASES_PER_PAGE = 25
 ACCESS_LOG_ROWS_PER_PAGE = 50
@@ -129,7 +130,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         risk_level=criteria.get("risk_level", ""),
         child_name=child_name,
     )
-    page = queries.PageWithCount(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    page = PageWithCount(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
     audit.record(user=user, action=Action.LIST, object_type="case", allowed=True, rule="need-to-know filter")
     can_open = policy.active_memberships(user).filter(role__in=services.ROLES_THAT_OPEN_CASES).exists()
     return render(

@@ -27,7 +27,7 @@ from cases import queries_supervisor as queries
 from cases import services
 from cases.forms_supervisor import ReassignLeadForm, WorkerDeadlineFilterForm
 from cases.models import CaseStatus
-from cases.queries import PageWithCount
+from web.pagination import PageWithCount
 
 ROWS_PER_PAGE = 25
 # How many of each kind of approval the dashboard lists; the count says how many in all.

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "csp",
+    "web",
     "agencies",
     "access_control",
     "cases",
@@ -331,6 +332,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "600/minute"},
     "NUM_PROXIES": NUM_PROXIES,
+    # A service's ValidationError is a 400 by field, without a try/except in each view.
+    "EXCEPTION_HANDLER": "web.api_errors.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tandem API",

@@ -16,10 +16,11 @@ from rest_framework.views import APIView
 from access_control import audit
 from access_control.policy import Action
 from access_control.request_context import request_user
-from cases.api import AgencyRefSerializer, PaginatedApi, PersonRefSerializer
+from agencies.api import AgencyRefSerializer, PersonRefSerializer
 from deadlines import notification_services, queries
 from deadlines.forms import TASK_STATE_CHOICES
 from deadlines.models import Deadline, DeadlineKind, DeadlineState, Notification, NotificationPreference
+from web.pagination import PaginatedApi
 
 
 class TaskSerializer(serializers.ModelSerializer[Deadline]):

@@ -26,10 +26,10 @@ from access_control import audit, policy
 from access_control.policy import Action
 from access_control.request_context import request_user
 from agencies.models import User
-from cases.queries import PageWithCount
 from deadlines import notification_services, queries, services
 from deadlines.forms import DigestForm, ExtensionDecisionForm, ExtensionRequestForm, TaskFilterForm
 from deadlines.models import Deadline
+from web.pagination import PageWithCount
 
 TASKS_PER_PAGE = 25
 NOTIFICATIONS_PER_PAGE = 25

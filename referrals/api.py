@@ -22,7 +22,6 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -43,14 +42,15 @@ from rest_framework.views import APIView
 from access_control import audit, policy
 from access_control.policy import ReferralAccess, ReferralAction
 from access_control.request_context import request_user
+from agencies.api import AgencyRefSerializer
 from agencies.models import Agency
-from cases.api import AgencyRefSerializer, ChildBriefSerializer, CountedPagination, PaginatedApi
+from cases.api import ChildBriefSerializer
 from cases.models import Case, Child
-from config.api_errors import as_drf_error
 from referrals import queries, services
 from referrals.models import CASE_DECISIONS, Referral, ReferralAddition, ReferralStatus, TriageDecision
 from referrals.queries import KnownChild
 from referrals.rate_limits import client_address
+from web.pagination import CountedPagination, PaginatedApi
 
 NOT_A_FRONT_DOOR = "That agency does not take referrals."
 NOT_A_MATCH_CASE = "Choose a case offered among this referral's matches."
@@ -492,10 +492,7 @@ class ReferralListApi(PaginatedApi):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         receiving_agency = fields.pop("receiving_agency")
-        try:
-            referral = services.save_draft(by=user, receiving_agency=receiving_agency, data=fields)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        referral = services.save_draft(by=user, receiving_agency=receiving_agency, data=fields)
         access = policy.get_referral(user, referral.pk)
         return Response(_render(access), status=status.HTTP_201_CREATED)
 
@@ -516,12 +513,9 @@ class ReferralDetailApi(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         receiving_agency = fields.pop("receiving_agency", access.referral.receiving_agency)
-        try:
-            referral = services.save_draft(
-                by=access.user, receiving_agency=receiving_agency, referral=access.referral, data=fields
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        referral = services.save_draft(
+            by=access.user, receiving_agency=receiving_agency, referral=access.referral, data=fields
+        )
         return Response(_rendered_after(access, referral))
 
 
@@ -530,10 +524,7 @@ class ReferralSubmitApi(APIView):
     def post(self, request: Request, referral_id: UUID) -> Response:
         """Send my draft to the front door (a missing answer is a field error); triage is due in one working day."""
         access = policy.get_referral(request_user(request), referral_id, ReferralAction.EDIT_DRAFT)
-        try:
-            referral = services.submit_referral(access=access)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        referral = services.submit_referral(access=access)
         return Response(_rendered_after(access, referral))
 
 
@@ -548,10 +539,7 @@ class ReferralAdditionApi(APIView):
         access = policy.get_referral(request_user(request), referral_id, ReferralAction.ADD_TO)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            addition = services.add_to_referral(access=access, text=data.validated_data["text"])
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        addition = services.add_to_referral(access=access, text=data.validated_data["text"])
         return Response(ReferralAdditionSerializer(addition).data, status=status.HTTP_201_CREATED)
 
 
@@ -589,6 +577,9 @@ class ReferralMatchesApi(APIView):
 
 
 class ReferralDecisionApi(APIView):
+    # The service's errors name the decision's rationale; this endpoint's input calls it "rationale".
+    service_field_aliases = {"decision_rationale": "rationale"}
+
     @extend_schema_serializer(component_name="TriageDecisionInput")
     class InputSerializer(serializers.Serializer[None]):
         decision = serializers.ChoiceField(choices=TriageDecision.choices)
@@ -622,17 +613,14 @@ class ReferralDecisionApi(APIView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         link_case, link_child = _resolve_links(access, fields["link_case"], fields["link_child"])
-        try:
-            referral = services.decide_referral(
-                access=access,
-                decision=fields["decision"],
-                rationale=fields["rationale"],
-                link_case=link_case,
-                link_child=link_child,
-                passed_to=fields["passed_to"],
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error, decision_rationale="rationale") from error
+        referral = services.decide_referral(
+            access=access,
+            decision=fields["decision"],
+            rationale=fields["rationale"],
+            link_case=link_case,
+            link_child=link_child,
+            passed_to=fields["passed_to"],
+        )
         return Response(_rendered_after(access, referral))
 
 
@@ -648,12 +636,9 @@ class ReferralSignOffApi(APIView):
         access = policy.get_referral(request_user(request), referral_id, ReferralAction.SIGN_OFF)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            referral = services.sign_off_decision(
-                access=access, approve=data.validated_data["approve"], note=data.validated_data["note"]
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        referral = services.sign_off_decision(
+            access=access, approve=data.validated_data["approve"], note=data.validated_data["note"]
+        )
         return Response(_rendered_after(access, referral))
 
 
@@ -726,8 +711,5 @@ class PublicConcernApi(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         receiving_agency = fields.pop("receiving_agency")
-        try:
-            referral = services.submit_public_concern(receiving_agency=receiving_agency, data=fields)
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        referral = services.submit_public_concern(receiving_agency=receiving_agency, data=fields)
         return Response(PublicConcernReceiptSerializer(referral).data, status=status.HTTP_201_CREATED)

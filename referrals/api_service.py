@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -15,12 +14,13 @@ from rest_framework.views import APIView
 from access_control import audit, policy
 from access_control.policy import ServiceReferralAccess, ServiceReferralAction
 from access_control.request_context import request_user
+from agencies.api import AgencyRefSerializer, PersonRefSerializer
 from agencies.models import Agency, User
 from cases import queries as case_queries
-from cases.api import AgencyRefSerializer, DocumentSerializer, EntrySerializer, PaginatedApi, PersonRefSerializer
-from config.api_errors import as_drf_error
+from cases.api import DocumentSerializer, EntrySerializer
 from referrals import queries, services
 from referrals.models import ServiceReferral
+from web.pagination import PaginatedApi
 
 
 class ServiceReferralSerializer(serializers.ModelSerializer[ServiceReferral]):
@@ -88,17 +88,14 @@ class CaseServiceReferralsApi(PaginatedApi):
             raise serializers.ValidationError({"shared_entries": ["Choose entries of this case that you can see."]})
         if len(documents) != len(document_ids):
             raise serializers.ValidationError({"shared_documents": ["Choose documents of this case that you can see."]})
-        try:
-            referral = services.make_service_referral(
-                access=access,
-                to_agency=data.validated_data["to_agency"],
-                service=data.validated_data["service"],
-                reason=data.validated_data["reason"],
-                shared_entries=entries,
-                shared_documents=documents,
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        referral = services.make_service_referral(
+            access=access,
+            to_agency=data.validated_data["to_agency"],
+            service=data.validated_data["service"],
+            reason=data.validated_data["reason"],
+            shared_entries=entries,
+            shared_documents=documents,
+        )
         return Response(ServiceReferralSerializer(referral).data, status=status.HTTP_201_CREATED)
 
 
@@ -135,13 +132,10 @@ class ServiceReferralAnswerApi(APIView):
         access = policy.get_service_referral(request_user(request), referral_id, ServiceReferralAction.DECIDE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            referral = services.answer_service_referral(
-                access=access,
-                accept=data.validated_data["accept"],
-                reason=data.validated_data["reason"],
-                named_worker=data.validated_data.get("named_worker"),
-            )
-        except DjangoValidationError as error:
-            raise as_drf_error(error) from error
+        referral = services.answer_service_referral(
+            access=access,
+            accept=data.validated_data["accept"],
+            reason=data.validated_data["reason"],
+            named_worker=data.validated_data.get("named_worker"),
+        )
         return Response(ServiceReferralSerializer(referral).data)

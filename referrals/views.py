@@ -31,7 +31,6 @@ from access_control.policy import ReferralAccess, ReferralAction
 from access_control.request_context import request_user
 from agencies.models import Role, User
 from cases.models import Case
-from cases.queries import PageWithCount
 from referrals import queries, services
 from referrals.forms import (
     NEW_CASE,
@@ -47,6 +46,7 @@ from referrals.forms import (
 from referrals.models import CASE_DECISIONS, Referral, ReferralStatus, TriageDecision, new_reference
 from referrals.queries import KnownChild
 from referrals.rate_limits import over_limit
+from web.pagination import PageWithCount
 
 logger = logging.getLogger(__name__)
 

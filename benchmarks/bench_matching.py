@@ -46,8 +46,8 @@ from django.db import connection
 from faker import Faker
 
 from benchmarks.figures import percentile
-from cases.demo import demo_nhs_number
 from cases.models import Child, ChildAddress
+from demo.cases import demo_nhs_number
 from referrals.matching import LIKELY_MATCH, find_candidates
 from tests.referrals.near_misses import birthday, unknown_children
 

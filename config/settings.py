@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "referrals",
     "deadlines",
     "datasets",
+    "demo",
 ]
 
 MIDDLEWARE = [

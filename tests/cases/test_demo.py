@@ -17,7 +17,6 @@ from pytest_django import DjangoDbBlocker
 
 from access_control import policy
 from access_control.models import AccessLogEntry
-from agencies.demo import demo_signins
 from agencies.models import Membership, SupervisionLine, User
 from cases.models import (
     Case,
@@ -51,6 +50,7 @@ from cases.services_plan import format_day
 from deadlines.calendar import due_after_working_days
 from deadlines.models import Deadline, DeadlineKind, DeadlineState, Notification
 from deadlines.services import due_at_for
+from demo.agencies import demo_signins
 from referrals.models import Referral, ReferralStatus
 
 pytestmark = pytest.mark.django_db

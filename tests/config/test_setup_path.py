@@ -31,8 +31,8 @@ from pathlib import Path
 
 import pytest
 
-from agencies.demo import DEMO_PASSWORD
 from config.embedded import BASE_DIR
+from demo.agencies import DEMO_PASSWORD
 from scripts import ensure_chromium
 from scripts.ensure_chromium import DEBIAN_CHROMIUM, reason_not_to_install
 

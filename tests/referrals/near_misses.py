@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from faker import Faker
 
-from cases.demo import demo_nhs_number, demo_postcode
+from demo.cases import demo_nhs_number, demo_postcode
 from referrals.matching import close_dates, edit_similarity, trigram_similarity
 
 # Birth dates are drawn back from this fixed day; nothing compares it with the clock.

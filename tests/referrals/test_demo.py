@@ -12,7 +12,7 @@ from django.core.management import call_command
 from access_control.models import AccessLogEntry
 from access_control.policy import ReferralAction, get_referral, visible_referrals
 from agencies.models import User
-from referrals.demo import FRONT_DOOR, INTAKE_EMAIL
+from demo.referrals import FRONT_DOOR, INTAKE_EMAIL
 from referrals.models import Referral, ReferralStatus, Source, TriageDecision, Urgency
 from referrals.queries import inbox, known_child_matches, my_referrals
 

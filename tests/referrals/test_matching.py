@@ -18,8 +18,8 @@ from faker import Faker
 from access_control.models import AccessLogEntry
 from access_control.policy import get_referral
 from agencies.models import AgencyKind
-from cases.demo import demo_nhs_number, demo_postcode
 from cases.models import Child, ChildAddress, ChildAlias
+from demo.cases import demo_nhs_number, demo_postcode
 from referrals.matching import (
     LIKELY_MATCH,
     DateOfBirthMatch,

@@ -3,10 +3,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from agencies import demo
-from cases import demo as case_demo
-from cases import demo_casework
-from referrals import demo as referral_demo
+from demo.agencies import DEMO_AGENCIES, demo_people_exist, seed_people
+from demo.cases import demo_cases_exist, seed_cases
+from demo.casework import demo_casework_exists, seed_casework
+from demo.referrals import demo_referrals_exist, seed_referrals
 
 
 class Command(BaseCommand):
@@ -22,24 +22,24 @@ class Command(BaseCommand):
         if not settings.DEMO_PASSWORD_ALLOWED:
             raise CommandError("Demo data is never loaded in production.")
         people = 0
-        if demo.demo_people_exist():
+        if demo_people_exist():
             if not if_empty:
                 raise CommandError("Demo data is already loaded.")
         else:
-            people = demo.seed_people()
+            people = seed_people()
         # Cases come after people, and only into a database that has none.
-        cases = 0 if case_demo.demo_cases_exist() else case_demo.seed_cases()
+        cases = 0 if demo_cases_exist() else seed_cases()
         if people or cases:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Demo data loaded: {people} people in {len(demo.DEMO_AGENCIES)} agencies, {cases} cases."
+                    f"Demo data loaded: {people} people in {len(DEMO_AGENCIES)} agencies, {cases} cases."
                 )
             )
         # Referrals come after cases (some are about children already known), and only once.
-        if not referral_demo.demo_referrals_exist():
-            referrals = referral_demo.seed_referrals()
+        if not demo_referrals_exist():
+            referrals = seed_referrals()
             self.stdout.write(self.style.SUCCESS(f"Demo referrals loaded: {referrals} referrals and concerns."))
         # Casework (assessments, meetings, a plan) comes last, on the demo cases, and only once.
-        if case_demo.demo_cases_exist() and not demo_casework.demo_casework_exists():
-            worked = demo_casework.seed_casework()
+        if demo_cases_exist() and not demo_casework_exists():
+            worked = seed_casework()
             self.stdout.write(self.style.SUCCESS(f"Demo casework loaded on {worked} cases."))

@@ -1,4 +1,4 @@
-"""Synthetic demo cases for the demo agencies of ``agencies.demo``.
+"""Synthetic demo cases for the demo agencies of ``demo.agencies``.
 
 Every child, family member, address and event is generated (Faker en_GB and a seeded random
 source); none describes a real person. Postcodes use a fictional "NB" (Northbridge) area,
@@ -22,7 +22,6 @@ from faker import Faker
 
 from access_control import policy
 from access_control.policy import CaseAccess
-from agencies.demo import DEMO_AGENCIES, DEMO_DOMAIN, on_day_at
 from agencies.models import Agency, Membership, Role, SupervisionLine, User
 from cases import services
 from cases.models import (
@@ -45,6 +44,7 @@ from cases.models import (
     TeamRole,
     Visibility,
 )
+from demo.agencies import DEMO_AGENCIES, DEMO_DOMAIN, on_day_at
 
 CASE_COUNT = 36
 HISTORY_DAYS = 540  # every case opened within the last eighteen months
@@ -97,7 +97,7 @@ class DemoStaff:
         for spec in DEMO_AGENCIES:
             agency = Agency.objects.filter(name=spec.name).first()
             if agency is None:
-                raise RuntimeError("Seed the demo people (agencies.demo.seed_people) before the demo cases.")
+                raise RuntimeError("Seed the demo people (demo.agencies.seed_people) before the demo cases.")
             agencies[spec.slug] = agency
             practitioners[spec.slug] = list(
                 Membership.objects.filter(agency=agency, role=Role.PRACTITIONER, active=True)

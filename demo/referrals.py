@@ -27,12 +27,12 @@ from faker import Faker
 
 from access_control import policy
 from access_control.policy import ReferralAction
-from agencies.demo import DEMO_DOMAIN, on_day_at
 from agencies.models import Agency, Membership, Role, User
-from cases.demo import TOWN, demo_nhs_number, demo_phone, demo_postcode
 from cases.models import Case, CaseStatus, CaseTeamMember, Child, ChildAddress, ConcernCategory
 from deadlines.models import Deadline, DeadlineKind, DeadlineState
 from deadlines.services import due_at_for
+from demo.agencies import DEMO_DOMAIN, on_day_at
+from demo.cases import TOWN, demo_nhs_number, demo_phone, demo_postcode
 from referrals import services
 from referrals.models import Consent, Referral, TriageDecision, Urgency
 

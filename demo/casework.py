@@ -6,7 +6,7 @@ do it, so every write is checked and logged like real work. Where a service righ
 what it records now (or refuses a past date), the demo moves the record back to when it
 happened with a queryset update, marked "Demo history", so the timeline stays coherent.
 
-Runs after ``cases.demo.seed_cases``; never in production (the seed command refuses)."""
+Runs after ``demo.cases.seed_cases``; never in production (the seed command refuses)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from access_control.policy import Action, CaseAccess, get_case, get_contribution
-from agencies.demo import on_day_at
 from agencies.models import Membership, Role, User
 from cases.models import (
     Case,
@@ -48,6 +47,7 @@ from cases.services_meeting import (
 from cases.services_plan import add_plan_action, default_next_review, format_day, plan_action_title, start_plan
 from deadlines.calendar import add_working_days, due_after_working_days, is_working_day
 from deadlines.models import Deadline, DeadlineState, Notification
+from demo.agencies import on_day_at
 
 LEAD_EMAIL_PREFIX = "practitioner@csc."
 MEETING_HOUR = 10  # the demo's meetings begin at ten in the morning, local time

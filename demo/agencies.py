@@ -15,7 +15,7 @@ from agencies.models import Agency, AgencyKind, Membership, MembershipEvent, Rol
 DEMO_PASSWORD = "tandem-demo-2026"  # noqa: S105 - demo only; seed_demo refuses to run in production
 DEMO_DOMAIN = "demo.tandem.example"
 # Every demo person has been in post longer than any demo case has been open (the cases go back
-# eighteen months, ``cases.demo.HISTORY_DAYS``), so they were in their agency before they joined
+# eighteen months, ``demo.cases.HISTORY_DAYS``), so they were in their agency before they joined
 # a case team; each a few weeks longer than the one before, so the dates are not all the same.
 IN_POST_AT_LEAST_DAYS = 2 * 365
 IN_POST_STEP_DAYS = 47

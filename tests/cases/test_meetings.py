@@ -19,6 +19,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from icalendar import Calendar
 
 from access_control.models import AccessLogEntry
 from agencies.models import AgencyKind
@@ -297,13 +298,57 @@ def deliver_all(meeting_id: UUID) -> list[bool]:
     return [services_meeting.deliver_invitation(a.pk, a.meeting.sequence) for a in attendees]
 
 
-def test_fold_splits_at_75_octets_without_breaking_a_character():
-    line = "SUMMARY:" + "Strategy discussion \u2013 case TDM-2026-000123 " * 4
-    folded = ics.fold(line)
-    pieces = folded.split("\r\n")
-    assert all(len(piece.encode("utf-8")) <= 75 for piece in pieces)
-    assert "".join([pieces[0], *[p[1:] for p in pieces[1:]]]) == line
-    assert ics.escape_text("Room 2, Hall; A\\B\nnext") == "Room 2\\, Hall\\; A\\\\B\\nnext"
+def calendar_event(**overrides: Any) -> ics.CalendarEvent:
+    fields: dict[str, Any] = {
+        "uid": "meeting-1@tandem",
+        "sequence": 0,
+        "starts_at": datetime(2026, 3, 2, 10, 0, tzinfo=UTC),
+        "duration": timedelta(hours=1),
+        "summary": "Strategy discussion",
+        "location": "Room 2",
+        "organiser_name": "Ann Organiser",
+        "organiser_email": "ann@example.org",
+        "attendee_name": "Bea Attendee",
+        "attendee_email": "bea@example.org",
+        "url": "https://tandem.example/meetings/1/",
+    }
+    fields.update(overrides)
+    return ics.CalendarEvent(**fields)
+
+
+def test_a_long_line_is_folded_at_75_octets_without_breaking_a_character():
+    summary = "Strategy discussion \u2013 case TDM-2026-000123 " * 4
+    calendar = ics.build_calendar(
+        calendar_event(summary=summary), method=ics.Method.REQUEST, now=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    physical = calendar.encode("utf-8").split(b"\r\n")[:-1]
+    assert all(len(line) <= 75 for line in physical)
+    for line in physical:
+        line.decode("utf-8")  # raises if a fold split a character
+    assert f"SUMMARY:{summary}" in unfold(calendar)
+    [event] = Calendar.from_ical(calendar).events
+    assert event["SUMMARY"] == summary
+
+
+def test_commas_semicolons_backslashes_and_newlines_in_text_round_trip():
+    location = "Room 2, Hall; A\\B\nnext"
+    calendar = ics.build_calendar(
+        calendar_event(location=location), method=ics.Method.REQUEST, now=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    assert properties(calendar)["LOCATION"] == "Room 2\\, Hall\\; A\\\\B\\nnext"
+    [event] = Calendar.from_ical(calendar).events
+    assert event["LOCATION"] == location
+
+
+def test_a_name_cannot_break_out_of_its_parameter():
+    name = 'Ann "Lead"\r\nATTENDEE:mailto:someone@elsewhere.example\x07'
+    calendar = ics.build_calendar(
+        calendar_event(organiser_name=name), method=ics.Method.REQUEST, now=datetime(2026, 3, 1, tzinfo=UTC)
+    )
+    [event] = Calendar.from_ical(calendar).events
+    assert [str(a) for a in event.attendees] == ["mailto:bea@example.org"]
+    assert event["ORGANIZER"] == "mailto:ann@example.org"
+    assert "\x07" not in calendar  # a parameter value may hold no control character but a tab
 
 
 def test_each_attendee_gets_one_invitation_with_a_calendar_file(team, django_capture_on_commit_callbacks):
@@ -446,6 +491,45 @@ def test_no_email_carries_the_childs_name_or_the_agenda(team):
             assert secret not in text
     for deadline in Deadline.objects.all():
         assert CHILD_GIVEN not in deadline.title
+
+
+def test_the_invitation_parses_as_one_event_carrying_only_what_an_invitation_may(team, settings):
+    meeting = schedule(team)
+    deliver_all(meeting.pk)
+    message = next(m for m in mail.outbox if m.to == [team.police.user.email])
+    calendar, _ = calendar_of(message)
+    parsed = Calendar.from_ical(calendar)
+    assert parsed["VERSION"] == "2.0" and parsed["PRODID"] == ics.PRODUCT_ID and parsed["METHOD"] == "REQUEST"
+    [event] = parsed.events
+    assert event["UID"] == f"meeting-{meeting.pk}@tandem" and event["SEQUENCE"] == 0
+    for name in ("DTSTAMP", "DTSTART", "DTEND"):
+        assert properties(calendar)[name].endswith("Z")  # in UTC, not a local time with a TZID
+    assert event.start == meeting.starts_at and event.end == meeting.starts_at + timedelta(hours=1)
+    assert event["ORGANIZER"] == f"mailto:{meeting.organiser.email}"
+    assert event["ORGANIZER"].params["CN"] == meeting.organiser.full_name
+    [attendee] = event.attendees
+    assert attendee == f"mailto:{team.police.user.email}" and attendee.params["CN"] == team.police.user.full_name
+    meeting_path = reverse("cases:meeting_detail", kwargs={"meeting_id": meeting.pk})
+    assert event["URL"] == f"{settings.SITE_URL.rstrip('/')}{meeting_path}"
+    assert event["STATUS"] == "CONFIRMED"
+    # Folding may split a word across lines, so look in the unfolded lines as well as the bytes.
+    unfolded = "\n".join(unfold(calendar))
+    for secret in (CHILD_GIVEN, CHILD_FAMILY, "bruising", meeting.agenda):
+        assert secret not in calendar and secret not in unfolded
+        assert all(secret not in str(value) for _, value in event.property_items())
+
+
+def test_a_cancellation_parses_as_the_same_event_cancelled(team):
+    meeting = schedule(team)
+    deliver_all(meeting.pk)
+    services_meeting.cancel_meeting(access=access_for(team.lead, team.case), meeting=meeting, reason="Family moved")
+    mail.outbox.clear()
+    deliver_all(meeting.pk)
+    parsed = Calendar.from_ical(calendar_of(mail.outbox[0])[0])
+    assert parsed["METHOD"] == "CANCEL"
+    [event] = parsed.events
+    assert event["UID"] == f"meeting-{meeting.pk}@tandem" and event["SEQUENCE"] == 1
+    assert event["STATUS"] == "CANCELLED"
 
 
 def test_the_safety_net_finds_invitations_never_sent(team):

@@ -19,9 +19,10 @@ WORKDIR /app
 RUN groupadd --system --gid 10001 tandem \
     && useradd --system --uid 10001 --gid tandem --create-home --home-dir /home/tandem --shell /usr/sbin/nologin tandem
 
-# Runtime pins only; test and lint tools live in requirements-dev.txt.
-COPY requirements.txt .
-RUN pip install --no-cache-dir -r requirements.txt
+# Runtime pins only, each checked against its hashes: no embedded servers, no Faker, no
+# test or lint tools (requirements/local.txt and dev.txt add those).
+COPY requirements/runtime.txt requirements/runtime.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements/runtime.txt
 
 COPY . .
 

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test chromium lint format migrate shell clean help bench load
+.PHONY: run test chromium lint format migrate shell clean help bench load lock
 
 help:
 	@echo "make run    - web, worker and beat on embedded PostgreSQL/Redis (or DATABASE_URL/REDIS_URL), with demo data"
@@ -13,12 +13,18 @@ help:
 	@echo "make bench  - benchmarks: deadline sweep at 1M, access-log writes at 1-8 processes, matching at 1M children, pages per role at scale"
 	@echo "make load   - load run: gunicorn on loopback, locust people on a generated dataset (DATABASE_URL)"
 	@echo "make shell  - Django shell on the same database"
+	@echo "make lock   - re-pin every package with hashes (requirements/) from pyproject.toml's dependencies"
 
 # The environment and its pinned packages: uv when it can be had (on PATH, or fetched once
 # into ~/.cache/tandem), pip otherwise; one line per step with its time (scripts/setup_env.py).
-$(STAMP): requirements.txt requirements-dev.txt
-	@$(PYTHON) -m scripts.setup_env --venv $(VENV) --requirements requirements-dev.txt
+$(STAMP): requirements/dev.txt
+	@$(PYTHON) -m scripts.setup_env --venv $(VENV) --requirements requirements/dev.txt
 	@touch $(STAMP)
+
+# Re-pin, with hashes, after changing the dependencies in pyproject.toml (scripts/lock.py):
+# requirements/dev.txt is the lock; local.txt and runtime.txt are its layers.
+lock: $(STAMP)
+	@$(BIN)/python -m scripts.lock
 
 run: $(STAMP)
 	@$(BIN)/python -m config.stack

@@ -82,7 +82,9 @@ INSTALLED_APPS = [
     "referrals",
     "deadlines",
     "datasets",
-    "demo",
+    # The demo's seeding and its commands (they need Faker, which the production image does
+    # not install): not there at all in production.
+    *([] if PRODUCTION else ["demo"]),
 ]
 
 MIDDLEWARE = [

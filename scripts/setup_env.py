@@ -1,6 +1,6 @@
 """`make`'s first step: the virtual environment with the pinned packages.
 
-    python3 -m scripts.setup_env --venv .venv --requirements requirements-dev.txt
+    python3 -m scripts.setup_env --venv .venv --requirements requirements/dev.txt
 
 uv creates the environment and installs the pins in about a second from a warm cache, where
 pip takes tens of seconds, so uv does it when it can be had: the ``uv`` on PATH, or else a
@@ -124,7 +124,7 @@ def set_up(venv: Path, requirements: Path, installer: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--venv", type=Path, default=Path(".venv"))
-    parser.add_argument("--requirements", type=Path, default=Path("requirements-dev.txt"))
+    parser.add_argument("--requirements", type=Path, default=Path("requirements/dev.txt"))
     args = parser.parse_args(argv)
     if sys.version_info < MINIMUM_PYTHON:
         found = ".".join(map(str, sys.version_info[:3]))

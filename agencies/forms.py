@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from agencies.models import Membership, Role
-from config.forms import ServiceErrorsMixin
+from web.forms import ServiceErrorsMixin
 
 
 class InviteMemberForm(ServiceErrorsMixin, forms.Form):

@@ -22,7 +22,7 @@ from cases.models import (
     TeamRole,
     Visibility,
 )
-from config.forms import ServiceErrorsMixin
+from web.forms import ServiceErrorsMixin
 
 # Health and police information stays with the author's agency unless they choose otherwise.
 AGENCY_ONLY_BY_DEFAULT = (AgencyKind.HEALTH, AgencyKind.POLICE)

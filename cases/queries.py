@@ -8,6 +8,7 @@ from access_control.models import AccessLogEntry
 from access_control.policy import Action, CaseAccess, visible_cases
 from agencies.models import User
 from cases.models import Case, CaseTeamMember, Child, ChronologyEntry, ClosureRequest, Document, FamilyLink
+from referrals.models import ServiceReferral
 
 
 def my_cases(*, user: User, status: str = "", risk_level: str = "", child_name: str = "") -> QuerySet[Case]:
@@ -111,3 +112,13 @@ def case_access_log(access: CaseAccess) -> QuerySet[AccessLogEntry]:
     if not access.can(Action.VIEW_ACCESS_LOG):
         return AccessLogEntry.objects.none()
     return AccessLogEntry.objects.filter(case=access.case).select_related("user", "agency").order_by("-id")
+
+
+def case_service_referrals(access: CaseAccess) -> QuerySet[ServiceReferral]:
+    """The service referrals of a case the user can see, newest first (the case page lists
+    them; the referrals app's API too)."""
+    return (
+        access.service_referrals()
+        .select_related("from_agency", "to_agency", "referred_by", "named_worker")
+        .order_by("-created_at")
+    )

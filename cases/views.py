@@ -42,7 +42,6 @@ from cases.forms import (
     TeamMemberForm,
 )
 from cases.models import CaseStatus, Child, Visibility
-from referrals import queries as referral_queries
 from web.pagination import PageWithCount
 
 CASES_PER_PAGE = 25
@@ -241,7 +240,7 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
             "filters": filters,
             "documents": documents,
             "pending_closure": pending_closure,
-            "service_referrals": list(referral_queries.case_service_referrals(access)),
+            "service_referrals": list(queries.case_service_referrals(access)),
             "may": _case_links(access, pending_closure=pending_closure is not None),
         },
     )

@@ -78,9 +78,11 @@ INSTALLED_APPS = [
     "web",
     "agencies",
     "access_control",
+    "outbox",
     "cases",
     "referrals",
     "deadlines",
+    "supervision",
     "datasets",
     # The demo's seeding and its commands (they need Faker, which the production image does
     # not install): not there at all in production.
@@ -113,7 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "agencies.context_processors.navigation",
+                "config.context_processors.navigation",
             ],
         },
     },
@@ -163,13 +165,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Europe/London"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    # The safety net for front-door notifications that could not be queued or sent.
-    "notify-unnotified-referrals": {"task": "referrals.tasks.notify_unnotified_referrals", "schedule": 300.0},
-    # Deadline reminders: the sweep claims what is due and queues idempotent sends.
+    # The outbox's safety net: messages whose enqueue was lost or whose worker died go again.
+    "outbox-redeliver-stale": {"task": "outbox.tasks.redeliver_stale", "schedule": 120.0},
+    # Deadline reminders: the sweep records what has come due in the outbox.
     "sweep-deadlines": {"task": "deadlines.tasks.sweep_deadlines", "schedule": 120.0},
     "deadline-daily-digests": {"task": "deadlines.tasks.send_daily_digests", "schedule": crontab(hour=7, minute=0)},
-    # Meeting invitations whose enqueue was lost after commit (each is still sent once).
-    "queue-unsent-meeting-invitations": {"task": "cases.tasks.queue_unsent_invitations", "schedule": 300.0},
     # The head of every access log chain written down, so a cut-off tail is found.
     "anchor-access-log": {"task": "access_control.tasks.anchor_access_log", "schedule": 60.0},
 }
@@ -277,9 +277,19 @@ BREAK_GLASS_HOURS = int(env("BREAK_GLASS_HOURS", "4"))
 # Close of business: a deadline "in N working days" falls due at this local time.
 WORKING_DAY_ENDS = env("WORKING_DAY_ENDS", "17:00")
 
-# Reminder sends: an email lease older than this with nothing sent is taken to be a dead
-# worker's; a claim queued this long ago and still unsent is queued again by the sweep.
-REMINDER_EMAIL_LEASE_SECONDS = int(env("REMINDER_EMAIL_LEASE_SECONDS", "120"))
+# --- outbox ----------------------------------------------------------------------
+
+# Each kind of message the outbox carries and the function that sends it (outbox/delivery.py).
+OUTBOX_SENDERS = {
+    "deadlines.reminder": "deadlines.reminders.send_reminder",
+    "deadlines.notification_email": "deadlines.reminders.email_notification",
+    "referrals.front_door": "referrals.notifications.notify_front_door",
+    "cases.meeting_invitation": "cases.meetings.invitations.deliver_invitation",
+}
+# A lease older than this with nothing sent is taken to be a dead worker's; a message queued
+# this long ago and still unsent is queued again by the safety net (outbox.tasks.redeliver_stale).
+OUTBOX_LEASE_SECONDS = int(env("OUTBOX_LEASE_SECONDS", "120"))
+OUTBOX_REQUEUE_SECONDS = int(env("OUTBOX_REQUEUE_SECONDS", "300"))
 
 # --- access log -----------------------------------------------------------------
 # Independent hash chains, so concurrent writers do not queue behind one lock; each chain's
@@ -287,7 +297,6 @@ REMINDER_EMAIL_LEASE_SECONDS = int(env("REMINDER_EMAIL_LEASE_SECONDS", "120"))
 # file where the application's database role cannot reach, e.g. a write-once volume).
 ACCESS_LOG_CHAINS = int(env("ACCESS_LOG_CHAINS", "16"))
 ACCESS_LOG_ANCHOR_FILE = env("ACCESS_LOG_ANCHOR_FILE")
-REMINDER_REQUEUE_SECONDS = int(env("REMINDER_REQUEUE_SECONDS", "300"))
 
 # The public concern form: submissions per address per hour, and the fastest a person fills it in.
 PUBLIC_CONCERN_RATE_PER_HOUR = int(env("PUBLIC_CONCERN_RATE_PER_HOUR", "5"))
@@ -358,14 +367,14 @@ SPECTACULAR_SETTINGS = {
         "ConcernCategoryEnum": "cases.models.ConcernCategory",
         "ReferralStatusEnum": "referrals.models.ReferralStatus",
         "TriageDecisionEnum": "referrals.models.TriageDecision",
-        # Plans (cases/api_plan.py); ActionState is shared with meeting actions.
+        # Plans (cases/plans/api.py); ActionState is shared with meeting actions.
         "PlanKindEnum": "cases.models.PlanKind",
         "PlanStateEnum": "cases.models.PlanState",
         "ActionStateEnum": "cases.models.ActionState",
-        # Joint assessments (cases/api_assessment.py).
+        # Joint assessments (cases/assessments/api.py).
         "AssessmentStateEnum": "cases.models.AssessmentState",
         "ContributionStateEnum": "cases.models.ContributionState",
-        # Meetings (cases/api_meeting.py).
+        # Meetings (cases/meetings/api.py).
         "MeetingKindEnum": "cases.models.MeetingKind",
         "MeetingStateEnum": "cases.models.MeetingState",
     },

@@ -11,6 +11,7 @@ from cases import urls as case_urls
 from config.health import healthz
 from deadlines import urls as deadline_urls
 from referrals import urls as referral_urls
+from supervision import urls as supervision_urls
 
 urlpatterns = [
     path("", agency_views.home, name="home"),
@@ -30,12 +31,16 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("agencies/", include("agencies.urls")),
+    # The supervisor's pages share the /cases/ prefix; mounted first so that no pattern of
+    # cases, now or later, can take their paths.
+    path("cases/", include("supervision.urls")),
     path("cases/", include("cases.urls")),
     path("referrals/", include("referrals.urls")),
     path("deadlines/", include("deadlines.urls")),
     path("concern/", include((referral_urls.public_urlpatterns, "public"))),
     path("api/v1/", include(agency_urls.api_urlpatterns)),
     path("api/v1/", include(case_urls.api_urlpatterns)),
+    path("api/v1/", include(supervision_urls.api_urlpatterns)),
     path("api/v1/", include(referral_urls.api_urlpatterns)),
     path("api/v1/", include(deadline_urls.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

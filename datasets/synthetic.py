@@ -1153,7 +1153,6 @@ class CaseBatch:
                         (
                             starts_at - timedelta(days=2),
                             1,
-                            None,
                             attended,
                             member.agency_id,
                             meeting_id,
@@ -1472,7 +1471,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "cases_meetingattendee": (
         "invited_at",
         "invitation_sequence",
-        "invitation_claimed_at",
         "attended",
         "agency_id",
         "meeting_id",

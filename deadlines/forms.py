@@ -8,8 +8,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from config.forms import ServiceErrorsMixin
 from deadlines.models import DeadlineState
+from web.forms import ServiceErrorsMixin
 
 TASK_STATE_CHOICES = [("", "Still owed"), *DeadlineState.choices]
 

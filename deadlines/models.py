@@ -1,5 +1,5 @@
 """Statutory timescales (data, not code), deadlines with owners and states, extensions
-approved by a supervisor, reminder claims (each sent once) and in-app notifications."""
+approved by a supervisor and in-app notifications. (Reminders are sent once through the outbox.)"""
 
 from __future__ import annotations
 
@@ -164,39 +164,19 @@ class ReminderKind(models.TextChoices):
     OVERDUE = "overdue", "Overdue: escalated"
 
 
-class ReminderClaim(models.Model):
-    """One reminder of one deadline at one due date, claimed once by the sweep under a unique
-    constraint and sent (or found obsolete) by an idempotent task."""
-
-    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="reminder_claims")
-    kind = models.CharField(max_length=16, choices=ReminderKind.choices)
-    due_version = models.PositiveIntegerField()
-    claimed_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    obsolete = models.BooleanField(default=False)
-    attempts = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["deadline", "kind", "due_version"], name="one_claim_per_reminder")
-        ]
-        indexes = [models.Index(fields=["claimed_at"], condition=Q(sent_at__isnull=True), name="claim_unsent")]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.deadline}"
-
-
 class Notification(models.Model):
-    """An in-app notification for one person; emailed once unless they take a daily digest."""
+    """An in-app notification for one person; emailed once (through the outbox) unless they
+    take a daily digest. A reminder's notification names the reminder (its kind and the due
+    version it was for), so each person is told of each reminder once."""
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    claim = models.ForeignKey(ReminderClaim, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    reminder_kind = models.CharField(max_length=16, choices=ReminderKind.choices, blank=True)
+    reminder_due_version = models.PositiveIntegerField(null=True, blank=True)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
-    email_claimed_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     in_digest_at = models.DateTimeField(null=True, blank=True)
 
@@ -204,8 +184,14 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["claim", "recipient"], condition=Q(claim__isnull=False), name="one_notification_per_claim"
-            )
+                fields=["deadline", "reminder_kind", "reminder_due_version", "recipient"],
+                condition=~Q(reminder_kind=""),
+                name="one_notification_per_reminder",
+            ),
+            models.CheckConstraint(
+                condition=Q(reminder_kind="") | Q(deadline__isnull=False, reminder_due_version__isnull=False),
+                name="reminder_notification_names_its_reminder",
+            ),
         ]
         indexes = [models.Index(fields=["recipient", "read_at"])]
 

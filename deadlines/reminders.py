@@ -1,7 +1,9 @@
-"""Reminders of deadlines. The database is the source of truth: the sweep claims each
-(deadline, reminder kind, due version) once under a unique constraint and queues a send
-after commit; the send is idempotent, so a second beat, a duplicate delivery or a worker
-killed mid-send sends nothing twice and loses nothing.
+"""Reminders of deadlines and notifications of events. The database is the source of truth:
+the sweep records each (deadline, reminder kind, due version) once in the outbox, whose
+dedupe key makes a second sweep record nothing; the outbox delivers it once (a duplicate
+delivery or a worker killed mid-send sends nothing twice and loses nothing) to
+``send_reminder``, which tells each recipient in Tandem and by email. An event notification's
+email (``notify``) is an outbox message of its own, sent by ``email_notification``.
 
 What a reminder says is limited to what its recipient may see: the deadline's title (which
 never carries a child's details) and due time, and the case or referral reference only when
@@ -10,7 +12,6 @@ the policy lets that recipient see it."""
 from __future__ import annotations
 
 import functools
-import logging
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -20,9 +21,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
 from access_control.policy import FRONT_DOOR_ROLES, visible_cases, visible_referrals
 from agencies.models import Membership, Role, User
@@ -36,29 +36,15 @@ from deadlines.models import (
     DeadlineState,
     Notification,
     NotificationPreference,
-    ReminderClaim,
     ReminderKind,
 )
+from outbox import services as outbox
 
-logger = logging.getLogger(__name__)
+# The outbox kinds of a reminder and of an event notification's email (settings.OUTBOX_SENDERS).
+REMINDER = "deadlines.reminder"
+NOTIFICATION_EMAIL = "deadlines.notification_email"
 
 SWEEP_BATCH = 5000
-# A claim queued this long ago and still unsent is queued again (its first enqueue was lost,
-# or its worker died holding an email lease). The default of settings.REMINDER_REQUEUE_SECONDS.
-REQUEUE_AFTER = timedelta(minutes=5)
-# An email lease older than this with nothing sent is taken to be a dead worker's. The default
-# of settings.REMINDER_EMAIL_LEASE_SECONDS.
-EMAIL_LEASE = timedelta(minutes=2)
-
-
-def requeue_after() -> timedelta:
-    """How long a queued, unsent claim waits before the sweep queues it again (read at call time)."""
-    return timedelta(seconds=settings.REMINDER_REQUEUE_SECONDS)
-
-
-def email_lease() -> timedelta:
-    """How long an email lease holds before it is taken to be a dead worker's (read at call time)."""
-    return timedelta(seconds=settings.REMINDER_EMAIL_LEASE_SECONDS)
 
 
 BEFORE_DAYS = {ReminderKind.BEFORE_5: 5, ReminderKind.BEFORE_1: 1}
@@ -137,39 +123,9 @@ def reminders_due(deadline: Deadline, now: datetime) -> list[ReminderKind]:
     )
 
 
-_CLAIM_SQL = """
-INSERT INTO deadlines_reminderclaim (deadline_id, kind, due_version, claimed_at, obsolete, attempts)
-SELECT d, k, v, %s, false, 0 FROM unnest(%s::uuid[], %s::text[], %s::int[]) AS t(d, k, v)
-ON CONFLICT (deadline_id, kind, due_version) DO NOTHING
-RETURNING id
-"""
-
-_REQUEUE_SQL = """
-UPDATE deadlines_reminderclaim SET claimed_at = %s
-WHERE id IN (
-    SELECT id FROM deadlines_reminderclaim
-    WHERE sent_at IS NULL AND NOT obsolete AND claimed_at < %s
-    ORDER BY claimed_at LIMIT %s FOR UPDATE SKIP LOCKED
-)
-RETURNING id
-"""
-
-
-def _enqueue(claim_ids: list[int]) -> None:
-    from deadlines.tasks import send_reminder
-
-    for claim_id in claim_ids:
-        try:
-            send_reminder.delay(claim_id)
-        except OperationalError:
-            # The claim stays unsent; the next sweep queues it again.
-            logger.exception("Could not queue reminder claim %s; the next sweep retries.", claim_id)
-            return
-
-
-def _enqueue_after_commit(claim_ids: list[int]) -> None:
-    if claim_ids:
-        transaction.on_commit(lambda: _enqueue(claim_ids))
+def reminder_dedupe_key(deadline_id: object, kind: str, due_version: int) -> str:
+    """The outbox key of one reminder of one deadline at one due version: recorded once, ever."""
+    return f"reminder:{deadline_id}:{kind}:{due_version}"
 
 
 # Writes each deadline's new bookmark where its due version is still the one read, and
@@ -198,12 +154,13 @@ def come_due(now: datetime) -> QuerySet[Deadline, tuple[Any, ...]]:
 
 
 def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
-    """Mark live deadlines past due overdue, claim every reminder that has come due, and queue
-    a send for each new claim and each claim whose send was lost.
+    """Mark live deadlines past due overdue and record in the outbox every reminder that has
+    come due (each once, ever), queued after commit unless ``enqueue`` is False. Returns the
+    new outbox messages' ids. (A reminder whose send was lost is the outbox's safety net's.)
 
     Only deadlines whose bookmark (``next_reminder_at``) has come are read (a new or moved
     deadline's is LOOK_NOW), over the ``deadline_live_next_reminder`` index, in batches: a
-    sweep costs what has come due, not what is open. Each batch's claims are one INSERT and
+    sweep costs what has come due, not what is open. Each batch's reminders are one INSERT and
     its new bookmarks one UPDATE (guarded by the due version, so a deadline moved meanwhile
     keeps the database's reset and is looked at by the next sweep)."""
     now = now or timezone.now()
@@ -220,41 +177,22 @@ def sweep(now: datetime | None = None, *, enqueue: bool = True) -> list[int]:
         rows = list(come_due(now).exclude(pk__in=moved_meanwhile)[:SWEEP_BATCH])
         if not rows:
             break
-        ids: list[object] = []
-        kinds: list[str] = []
-        versions: list[int] = []
+        due_reminders: list[tuple[str, dict[str, object]]] = []
         bookmarks: tuple[list[object], list[int], list[datetime]] = ([], [], [])
         for deadline_id, due_at, due_version, state, jurisdiction, opened_at in rows:
             due, upcoming = _kinds_and_next(
                 due_at=due_at, state=state, jurisdiction=jurisdiction, now=now, opened_at=opened_at
             )
             for kind in due:
-                ids.append(deadline_id)
-                kinds.append(kind.value)
-                versions.append(due_version)
+                payload = {"deadline_id": str(deadline_id), "kind": kind.value, "due_version": due_version}
+                due_reminders.append((reminder_dedupe_key(deadline_id, kind.value, due_version), payload))
             bookmarks[0].append(deadline_id)
             bookmarks[1].append(due_version)
             bookmarks[2].append(upcoming)
         with transaction.atomic(), connection.cursor() as cursor:
-            if ids:
-                cursor.execute(_CLAIM_SQL, [now, ids, kinds, versions])
-                batch = [row[0] for row in cursor.fetchall()]
-                if enqueue:
-                    _enqueue_after_commit(batch)
-                claimed.extend(batch)
+            claimed.extend(outbox.record_many(kind=REMINDER, messages=due_reminders, enqueue=enqueue))
             cursor.execute(_BOOKMARK_SQL, list(bookmarks))
             moved_meanwhile.update(row[0] for row in cursor.fetchall())
-    while enqueue:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_REQUEUE_SQL, [now, now - requeue_after(), SWEEP_BATCH])
-            lost = [row[0] for row in cursor.fetchall()]
-            _enqueue_after_commit(lost)
-        claimed.extend(lost)
-        if len(lost) < SWEEP_BATCH:
-            break
-    if enqueue:
-        with transaction.atomic():
-            _requeue_lost_notification_emails(now)
     return claimed
 
 
@@ -337,74 +275,44 @@ def _digest_user_ids(user_ids: Iterable[int]) -> set[int]:
     )
 
 
-def _email_one(notification: Notification) -> bool:
-    """Email one notification under a lease: a conditional UPDATE, committed before sending,
-    so one worker sends it; a dead worker's lease expires and the next delivery sends."""
-    now = timezone.now()
-    leased = (
-        Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True)
-        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - email_lease()))
-        .update(email_claimed_at=now)
+def _email(notification: Notification) -> None:
+    send_mail(
+        subject=notification.title,
+        message=f"{notification.body}\n\n{settings.SITE_URL.rstrip('/')}/",
+        from_email=None,
+        recipient_list=[notification.recipient.email],
     )
-    if not leased:
-        return False
-    link = f"{settings.SITE_URL.rstrip('/')}/"
-    try:
-        send_mail(
-            subject=notification.title,
-            message=f"{notification.body}\n\n{link}",
-            from_email=None,
-            recipient_list=[notification.recipient.email],
-        )
-    except Exception:
-        # Release the lease so the retry sends at once; the error goes on to Celery's retry.
-        Notification.objects.filter(pk=notification.pk, emailed_at__isnull=True).update(email_claimed_at=None)
-        raise
     Notification.objects.filter(pk=notification.pk).update(emailed_at=timezone.now())
-    return True
 
 
-def send_reminder(claim_id: int) -> bool:
-    """Send one claimed reminder unless it was sent or has lapsed (met, cancelled, or the
-    deadline extended since). Notifications are unique per claim and recipient; emails go
-    under a per-notification lease. Returns whether this run finished the claim. SMTP errors
-    propagate so the task retries."""
+def send_reminder(*, deadline_id: str, kind: str, due_version: int) -> bool:
+    """The outbox's sender of one reminder: unless it has lapsed (met, cancelled, or the
+    deadline extended since), tell each recipient in Tandem (one notification per reminder
+    and person, whatever the retries) and email those who take no digest and were not emailed
+    yet, so a retry after one person's email failed sends only the rest. Returns whether there
+    was a reminder to send; SMTP errors propagate so the outbox retries."""
+    deadline = Deadline.objects.select_related("case", "referral").filter(pk=deadline_id).first()
+    if deadline is None or deadline.due_version != due_version or deadline.state not in LIVE_STATES:
+        return False
     with transaction.atomic():
-        claim = (
-            ReminderClaim.objects.select_for_update(of=("self",))
-            .select_related("deadline", "deadline__case", "deadline__referral")
-            .get(pk=claim_id)
-        )
-        if claim.sent_at is not None or claim.obsolete:
-            return False
-        deadline = claim.deadline
-        if deadline.due_version != claim.due_version or deadline.state not in LIVE_STATES:
-            claim.obsolete = True
-            claim.save(update_fields=["obsolete"])
-            return False
-        claim.attempts += 1
-        claim.save(update_fields=["attempts"])
-        for recipient in recipients_for(deadline, claim.kind):
-            title, body = notification_text(deadline, claim.kind, recipient)
+        for recipient in recipients_for(deadline, kind):
+            title, body = notification_text(deadline, kind, recipient)
             Notification.objects.get_or_create(
-                claim=claim, recipient=recipient, defaults={"deadline": deadline, "title": title, "body": body}
+                deadline=deadline,
+                reminder_kind=kind,
+                reminder_due_version=due_version,
+                recipient=recipient,
+                defaults={"title": title, "body": body},
             )
-    notifications = list(Notification.objects.filter(claim_id=claim_id).select_related("recipient"))
+    notifications = list(
+        Notification.objects.filter(deadline=deadline, reminder_kind=kind, reminder_due_version=due_version)
+        .select_related("recipient")
+        .order_by("pk")
+    )
     digest = _digest_user_ids(n.recipient_id for n in notifications)
-    to_email = [n for n in notifications if n.recipient_id not in digest]
-    for notification in to_email:
-        if notification.emailed_at is None:
-            _email_one(notification)
-    with transaction.atomic():
-        claim = ReminderClaim.objects.select_for_update().get(pk=claim_id)
-        if claim.sent_at is not None:
-            return False
-        unsent = Notification.objects.filter(pk__in=[n.pk for n in to_email], emailed_at__isnull=True).exists()
-        if unsent:
-            # Another worker holds a lease; it (or a later sweep) finishes the claim.
-            return False
-        claim.sent_at = timezone.now()
-        claim.save(update_fields=["sent_at"])
+    for notification in notifications:
+        if notification.emailed_at is None and notification.recipient_id not in digest:
+            _email(notification)
     return True
 
 
@@ -412,62 +320,35 @@ def send_reminder(claim_id: int) -> bool:
 
 
 def notify(recipients: Iterable[User], title: str, body: str = "", *, deadline: Deadline | None = None) -> list[int]:
-    """Tell people something happened: an in-app notification each, and an email sent after
-    commit (digest users get it in their digest instead). The caller writes ``title`` and
-    ``body`` for these recipients: nothing in them may be out of any recipient's sight, and
-    never a child's details. Returns the notification ids."""
+    """Tell people something happened: an in-app notification each, and an email recorded in
+    the outbox, sent once after commit (digest users get it in their digest instead). The
+    caller writes ``title`` and ``body`` for these recipients: nothing in them may be out of
+    any recipient's sight, and never a child's details. Returns the notification ids."""
     people = [user for user in recipients if user.is_active]
     created = Notification.objects.bulk_create(
         [Notification(recipient=user, deadline=deadline, title=title[:200], body=body) for user in people]
     )
     digest = _digest_user_ids(user.pk for user in people)
-    ids = [n.pk for n in created if n.recipient_id not in digest]
-    if ids:
-        transaction.on_commit(lambda: _enqueue_notification_emails(ids))
+    outbox.record_many(
+        kind=NOTIFICATION_EMAIL,
+        messages=[
+            (f"notification-email:{n.pk}", {"notification_id": n.pk}) for n in created if n.recipient_id not in digest
+        ],
+    )
     return [n.pk for n in created]
 
 
-def _enqueue_notification_emails(notification_ids: list[int]) -> None:
-    from deadlines.tasks import email_notification
-
-    for notification_id in notification_ids:
-        try:
-            email_notification.delay(notification_id)
-        except OperationalError:
-            # The notification stays unemailed; the sweep queues it again.
-            logger.exception("Could not queue the email of notification %s; the sweep retries.", notification_id)
-            return
-
-
 def email_notification(notification_id: int) -> bool:
-    """Email one event notification once (under the same lease as reminders). Returns whether
-    this run sent it; SMTP errors propagate so the task retries."""
+    """The outbox's sender of an event notification's email. Returns whether it sent one:
+    not when it was emailed already (a meeting's invitation is its notification's email), nor
+    to someone who has since chosen a digest. SMTP errors propagate so the outbox retries."""
     notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
     if notification is None or notification.emailed_at is not None:
         return False
     if _digest_user_ids([notification.recipient_id]):
         return False
-    return _email_one(notification)
-
-
-def _requeue_lost_notification_emails(now: datetime) -> list[int]:
-    """Event notifications whose email was queued but never sent (a lost message or a dead
-    worker), from the last two days; digest users are left to their digest."""
-    digest_users = NotificationPreference.objects.filter(daily_digest=True).values("user_id")
-    lost = list(
-        Notification.objects.filter(
-            claim__isnull=True,
-            emailed_at__isnull=True,
-            created_at__lt=now - requeue_after(),
-            created_at__gt=now - timedelta(days=2),
-        )
-        .filter(Q(email_claimed_at__isnull=True) | Q(email_claimed_at__lt=now - email_lease()))
-        .exclude(recipient__in=digest_users)
-        .values_list("pk", flat=True)[:SWEEP_BATCH]
-    )
-    if lost:
-        transaction.on_commit(lambda: _enqueue_notification_emails(lost))
-    return lost
+    _email(notification)
+    return True
 
 
 def send_daily_digests(now: datetime | None = None) -> int:

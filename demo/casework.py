@@ -18,6 +18,15 @@ from django.utils import timezone
 
 from access_control.policy import Action, CaseAccess, get_case, get_contribution
 from agencies.models import Membership, Role, User
+from cases.assessments.services import ContributionRequest, open_assessment, request_contributions, submit_contribution
+from cases.meetings.invitations import meeting_summary, meeting_when
+from cases.meetings.services import (
+    MET_BY_HOLDING,
+    OPENED_BY_NEXT_STAGE,
+    add_meeting_action,
+    record_meeting_held,
+    schedule_meeting,
+)
 from cases.models import (
     Case,
     CaseStatus,
@@ -33,18 +42,8 @@ from cases.models import (
     TeamRole,
     Visibility,
 )
+from cases.plans.services import add_plan_action, default_next_review, format_day, plan_action_title, start_plan
 from cases.services import add_team_member
-from cases.services_assessment import ContributionRequest, open_assessment, request_contributions, submit_contribution
-from cases.services_meeting import (
-    MET_BY_HOLDING,
-    OPENED_BY_NEXT_STAGE,
-    add_meeting_action,
-    meeting_summary,
-    meeting_when,
-    record_meeting_held,
-    schedule_meeting,
-)
-from cases.services_plan import add_plan_action, default_next_review, format_day, plan_action_title, start_plan
 from deadlines.calendar import add_working_days, due_after_working_days, is_working_day
 from deadlines.models import Deadline, DeadlineState, Notification
 from demo.agencies import on_day_at
@@ -231,8 +230,8 @@ def _move_back(meeting: Meeting, *, arranged_at: datetime, starts_at: datetime) 
     )
     for invitation in invitations:
         invitation.body = invitation.body.replace(planned_when, meeting_when(meeting))
-        invitation.created_at = invitation.email_claimed_at = invitation.emailed_at = arranged_at
-    Notification.objects.bulk_update(invitations, ["body", "created_at", "email_claimed_at", "emailed_at"])
+        invitation.created_at = invitation.emailed_at = arranged_at
+    Notification.objects.bulk_update(invitations, ["body", "created_at", "emailed_at"])
 
 
 def _clock_moved_when_held(meeting: Meeting) -> None:

@@ -71,7 +71,7 @@ class CaseServiceReferralsApi(PaginatedApi):
     def get(self, request: Request, case_id: UUID) -> Response:
         """The case's service referrals."""
         access = policy.get_case(request_user(request), case_id)
-        return self.paginated_response(request, queries.case_service_referrals(access), ServiceReferralSerializer)
+        return self.paginated_response(request, case_queries.case_service_referrals(access), ServiceReferralSerializer)
 
     @extend_schema(request=InputSerializer, responses={201: ServiceReferralSerializer})
     def post(self, request: Request, case_id: UUID) -> Response:

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from cases.models import ConcernCategory
-from config.forms import ServiceErrorsMixin
 from referrals.models import Consent, Referral, TriageDecision, Urgency
 from referrals.services import DRAFT_FIELDS
+from web.forms import ServiceErrorsMixin
 
 NEW_CASE = "new"
 REFERENCE_LENGTH = 10  # characters after "R-" (referrals.models.new_reference)

@@ -9,7 +9,7 @@ from django import forms
 from agencies.forms import MemberChoiceField
 from agencies.models import Agency, Membership, Role
 from cases.models import ChronologyEntry, Document
-from config.forms import ServiceErrorsMixin
+from web.forms import ServiceErrorsMixin
 
 
 class EntryChoiceField(forms.ModelMultipleChoiceField[ChronologyEntry]):

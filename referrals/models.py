@@ -98,7 +98,6 @@ class Referral(models.Model):
     triage_due_at = models.DateTimeField(null=True, blank=True)
     handler = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     previous_referral = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    front_door_notified_at = models.DateTimeField(null=True, blank=True)
 
     decision = models.CharField(max_length=16, choices=TriageDecision.choices, blank=True)
     decision_rationale = models.TextField(blank=True)

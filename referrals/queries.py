@@ -10,7 +10,6 @@ from django.db.models import Exists, IntegerField, OuterRef, QuerySet, Value, Wh
 
 from access_control import audit
 from access_control.policy import (
-    CaseAccess,
     ReferralAccess,
     ServiceReferralAccess,
     ServiceReferralAction,
@@ -66,15 +65,6 @@ def my_referrals(*, user: User) -> QuerySet[Referral]:
 
 
 # --- service referrals ------------------------------------------------------------------
-
-
-def case_service_referrals(access: CaseAccess) -> QuerySet[ServiceReferral]:
-    """The service referrals of a case the user can see, newest first."""
-    return (
-        access.service_referrals()
-        .select_related("from_agency", "to_agency", "referred_by", "named_worker")
-        .order_by("-created_at")
-    )
 
 
 def service_inbox(*, user: User) -> QuerySet[ServiceReferral]:

@@ -3,7 +3,6 @@ and is logged; notifications go only after commit, and a failed one is retried."
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from access_control import audit, policy
 from access_control.policy import (
@@ -42,8 +40,7 @@ from referrals.models import (
     TriageDecision,
     Urgency,
 )
-
-logger = logging.getLogger(__name__)
+from referrals.notifications import tell_front_door
 
 RE_REFERRAL_WINDOW = timedelta(days=365)
 
@@ -200,7 +197,7 @@ def _submit(referral: Referral) -> Referral:
         due_at=referral.triage_due_at,
         referral=referral,
     )
-    transaction.on_commit(lambda: enqueue_front_door_notification(referral.pk))
+    tell_front_door(referral)
     return referral
 
 
@@ -242,17 +239,6 @@ def submit_public_concern(*, receiving_agency: Agency, data: dict[str, Any]) -> 
             agency=receiving_agency,
         )
     return referral
-
-
-def enqueue_front_door_notification(referral_id: object) -> None:
-    """Queue the front door's notification. If the broker cannot take it now, the referral is
-    already stored and the periodic sweep (referrals.tasks.notify_unnotified_referrals) sends it."""
-    from referrals.tasks import notify_front_door
-
-    try:
-        notify_front_door.delay(str(referral_id))
-    except BrokerUnavailable:
-        logger.warning("Could not queue a front-door notification; the sweep will retry it.", exc_info=True)
 
 
 @transaction.atomic

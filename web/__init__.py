@@ -2,7 +2,8 @@
 across to another app's views for it.
 
 Here: the API's exception handler (a service's ValidationError answered as a 400 by field,
-``api_errors``), and pagination (``PageWithCount``, which counts a policy read's rows in the
+``api_errors``) and the pages' half of it (``forms.ServiceErrorsMixin``, the same errors shown
+on the form's fields), and pagination (``PageWithCount``, which counts a policy read's rows in the
 same query as its page, for pages and API alike; ``PaginatedApi`` for an endpoint answering
 one page).
 

@@ -5,7 +5,7 @@ the family name or the first names exact (date of birth, lower(name)). Without t
 look-ups read every child born on those days, or every child of a common surname (thousands at
 a million children); with them, a few index pages per key.
 
-Raw SQL, so that the model's state (cases/models.py, Child.Meta.indexes) is unchanged: the
+Raw SQL, so that the model's state (cases/models/children.py, Child.Meta.indexes) is unchanged: the
 indexes are the matcher's, and makemigrations does not see them."""
 
 from django.db import migrations

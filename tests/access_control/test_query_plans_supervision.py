@@ -17,11 +17,11 @@ from access_control import policy
 from access_control.policy.deadlines import visible_deadlines_among
 from access_control.policy.supervisors import supervisees_deadlines, supervisees_places
 from agencies.models import Membership, Role, User
-from cases import queries_supervisor
 from cases.models import CaseStatus, CaseTeamMember, ChronologyEntry, EntryKind
 from datasets.plans import explain, nodes, seq_scans
 from deadlines import queries as deadline_queries
 from deadlines.models import LIVE_STATES, Deadline, DeadlineState, Extension
+from supervision import queries as supervision_queries
 from tests.access_control.test_query_plans import Dataset
 from tests.access_control.test_query_plans import dataset as dataset  # the module-scoped fixture
 
@@ -66,12 +66,12 @@ READ_GUARDED = frozenset({"cases_case", "deadlines_deadline", "referrals_referra
 def test_the_supervisors_dashboard_reads_scan_no_table_of_the_record(dataset: Dataset) -> None:
     user = dataset.supervisor
     reads: dict[str, Any] = {
-        "caseload places": queries_supervisor._open_places(user),
-        "deadlines owed by the team": queries_supervisor._live_owed(user),
-        "the team's visits": queries_supervisor._visits_on_own_cases(user),
-        "closures waiting": queries_supervisor.closures_awaiting(user),
-        "extensions waiting": queries_supervisor.extensions_awaiting(user),
-        "assessments waiting": queries_supervisor.assessments_awaiting(user),
+        "caseload places": supervision_queries._open_places(user),
+        "deadlines owed by the team": supervision_queries._live_owed(user),
+        "the team's visits": supervision_queries._visits_on_own_cases(user),
+        "closures waiting": supervision_queries.closures_awaiting(user),
+        "extensions waiting": supervision_queries.extensions_awaiting(user),
+        "assessments waiting": supervision_queries.assessments_awaiting(user),
     }
     assert {name: seq_scans(read) for name, read in reads.items()} == {name: set() for name in reads}
 
@@ -79,9 +79,9 @@ def test_the_supervisors_dashboard_reads_scan_no_table_of_the_record(dataset: Da
 def test_a_supervisees_cases_and_deadlines_pages_scan_no_table_of_the_record(dataset: Dataset) -> None:
     user = dataset.supervisor
     membership = _busiest_supervisee(user)
-    assert seq_scans(queries_supervisor.worker_cases(user, membership)) == set()
+    assert seq_scans(supervision_queries.worker_cases(user, membership)) == set()
     for when in ("", "overdue", "week"):
-        assert seq_scans(queries_supervisor.worker_deadlines(user, membership, when=when)) == set(), when
+        assert seq_scans(supervision_queries.worker_deadlines(user, membership, when=when)) == set(), when
 
 
 @pytest.mark.parametrize("who", ["supervisor", "intake"])
@@ -112,7 +112,7 @@ def test_the_teams_deadlines_are_read_from_what_the_team_owes(dataset: Dataset) 
         user_id=OuterRef("owner_id"), agency_id=OuterRef("owner_agency_id")
     )
     ever_owed = Deadline.objects.filter(Exists(supervisee)).count()
-    read = rows_read(queries_supervisor._live_owed(user), READ_GUARDED)
+    read = rows_read(supervision_queries._live_owed(user), READ_GUARDED)
     assert 0 < read["deadlines_deadline"] <= ever_owed, read
     assert read["cases_case"] == 0 and read["referrals_referral"] == 0, read
 

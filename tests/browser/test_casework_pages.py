@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from access_control.policy import Action, get_case
 from agencies.models import Role
 from cases.models import Meeting, MeetingKind, PlanAction, PlanKind
-from cases.services_plan import add_plan_action, start_plan
+from cases.plans.services import add_plan_action, start_plan
 from deadlines.models import Deadline
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.cases.meeting_helpers import meeting_team

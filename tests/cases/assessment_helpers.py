@@ -9,9 +9,9 @@ from typing import Any
 
 from access_control.policy import Action, get_case, get_casework, get_contribution
 from agencies.models import Agency, AgencyKind, Membership, Role, SupervisionLine, User
-from cases import services_assessment
+from cases.assessments import services as assessment_services
+from cases.assessments.services import ContributionRequest
 from cases.models import Case, CaseTeamMember, Contribution, JointAssessment, TeamRole, Visibility
-from cases.services_assessment import ContributionRequest
 from tests.factories import AgencyFactory, CaseFactory, MembershipFactory, UserFactory
 
 # Synthetic content, distinctive enough to find in any page, payload or notification.
@@ -110,7 +110,7 @@ def build_world(suffix: str = "") -> World:
 
 
 def open_assessment(world: World) -> JointAssessment:
-    return services_assessment.open_assessment(access=get_case(world.lead, world.case.pk))
+    return assessment_services.open_assessment(access=get_case(world.lead, world.case.pk))
 
 
 def lead_access(world: World, assessment: JointAssessment) -> Any:
@@ -121,7 +121,7 @@ def lead_access(world: World, assessment: JointAssessment) -> Any:
 def ask(
     world: World, assessment: JointAssessment, *agencies: Agency, due_at: datetime | None = None
 ) -> list[Contribution]:
-    return services_assessment.request_contributions(
+    return assessment_services.request_contributions(
         access=lead_access(world, assessment),
         assessment=assessment,
         requests=[ContributionRequest(agency=agency, due_at=due_at) for agency in agencies],
@@ -134,7 +134,7 @@ def contribution_of(assessment: JointAssessment, agency: Agency) -> Contribution
 
 def write(user: User, contribution: Contribution, *, submit: bool = False, **fields: Any) -> Contribution:
     access, fresh = get_contribution(user, contribution.pk, Action.CONTRIBUTE)
-    service = services_assessment.submit_contribution if submit else services_assessment.save_contribution
+    service = assessment_services.submit_contribution if submit else assessment_services.save_contribution
     return service(access=access, contribution=fresh, **fields)
 
 
@@ -155,7 +155,7 @@ def ready_to_submit(world: World) -> JointAssessment:
     assessment = open_assessment(world)
     ask(world, assessment, world.health_agency)
     submit_health(world, assessment)
-    services_assessment.save_analysis(
+    assessment_services.save_analysis(
         access=lead_access(world, assessment),
         assessment=assessment,
         analysis="The contributions agree that needs are met at home (synthetic).",
@@ -166,5 +166,5 @@ def ready_to_submit(world: World) -> JointAssessment:
 
 def submitted(world: World) -> JointAssessment:
     assessment = ready_to_submit(world)
-    services_assessment.submit_assessment(access=lead_access(world, assessment), assessment=assessment)
+    assessment_services.submit_assessment(access=lead_access(world, assessment), assessment=assessment)
     return JointAssessment.objects.get(pk=assessment.pk)

@@ -13,7 +13,7 @@ from access_control import policy
 from access_control.models import AccessLogEntry
 from access_control.policy import CaseAccess
 from agencies.models import AgencyKind, Membership, Role, User
-from cases import services_meeting
+from cases.meetings import services as meeting_services
 from cases.models import Case, CaseTeamMember, Meeting, MeetingAction, MeetingKind, TeamRole
 from tests.factories import CaseFactory, ChildFactory, MembershipFactory, TeamMemberFactory, supervise
 
@@ -82,7 +82,7 @@ def schedule(team: MeetingTeam, by: User | None = None, **overrides: Any) -> Mee
         "attendees": team.everyone,
     }
     fields.update(overrides)
-    return services_meeting.schedule_meeting(access=access_for(by or team.lead, team.case), **fields)
+    return meeting_services.schedule_meeting(access=access_for(by or team.lead, team.case), **fields)
 
 
 def hold(team: MeetingTeam, meeting: Meeting, by: User | None = None, **overrides: Any) -> Meeting:
@@ -94,14 +94,14 @@ def hold(team: MeetingTeam, meeting: Meeting, by: User | None = None, **override
         "next_stage_agreed": True if meeting.kind != MeetingKind.CORE_GROUP else None,
     }
     fields.update(overrides)
-    return services_meeting.record_meeting_held(
+    return meeting_services.record_meeting_held(
         access=access_for(by or team.lead, team.case), meeting=meeting, **fields
     )
 
 
 def held_meeting_with_action(team: MeetingTeam, owner: User | None = None) -> tuple[Meeting, MeetingAction]:
     meeting = hold(team, schedule(team))
-    action = services_meeting.add_meeting_action(
+    action = meeting_services.add_meeting_action(
         access=access_for(team.lead, team.case),
         meeting=meeting,
         description=f"Visit {CHILD_GIVEN} at home with a police officer.",

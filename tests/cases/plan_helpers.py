@@ -10,8 +10,8 @@ from django.utils import timezone
 from access_control import policy
 from access_control.policy import CaseAccess
 from agencies.models import Agency, AgencyKind, Membership, Role, User
-from cases import services_plan
 from cases.models import Case, Plan, PlanAction, PlanKind, PlanOutcome, TeamRole
+from cases.plans import services as plan_services
 from deadlines.models import Deadline
 from tests.factories import AgencyFactory, CaseFactory, MembershipFactory, TeamMemberFactory, supervise
 
@@ -77,7 +77,7 @@ def access_for(user: User, case: Case) -> CaseAccess:
 
 
 def start(world: PlanWorld, kind: str = PlanKind.CHILD_PROTECTION) -> Plan:
-    return services_plan.start_plan(access=access_for(world.lead, world.case), kind=kind, outcomes=list(OUTCOMES))
+    return plan_services.start_plan(access=access_for(world.lead, world.case), kind=kind, outcomes=list(OUTCOMES))
 
 
 def first_outcome(plan: Plan) -> PlanOutcome:
@@ -85,7 +85,7 @@ def first_outcome(plan: Plan) -> PlanOutcome:
 
 
 def in_days(days: int) -> datetime:
-    return services_plan.due_at_on(timezone.localdate() + timedelta(days=days))
+    return plan_services.due_at_on(timezone.localdate() + timedelta(days=days))
 
 
 def add_action(
@@ -97,7 +97,7 @@ def add_action(
     days: int = 14,
     description: str = "Weekly home visit with the health visitor",
 ) -> PlanAction:
-    return services_plan.add_plan_action(
+    return plan_services.add_plan_action(
         access=access_for(world.lead, world.case),
         outcome=first_outcome(plan),
         description=description,

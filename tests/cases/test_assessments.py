@@ -18,7 +18,8 @@ from django.utils import timezone
 from access_control.models import AccessLogEntry
 from access_control.policy import Action, get_case, get_casework
 from agencies.models import AgencyKind, User
-from cases import services_assessment
+from cases.assessments import services as assessment_services
+from cases.assessments.queries import assessments_awaiting_approval
 from cases.models import (
     AssessmentState,
     ChronologyEntry,
@@ -28,10 +29,10 @@ from cases.models import (
     JointAssessment,
     Visibility,
 )
-from cases.queries_assessment import assessments_awaiting_approval
 from deadlines import reminders
 from deadlines.models import Deadline, DeadlineKind, DeadlineState, Notification, NotificationPreference
 from deadlines.services import due_at_for
+from outbox.delivery import deliver
 from referrals.models import TriageDecision
 from tests.cases.assessment_helpers import (
     EDUCATION_CONTENT,
@@ -110,14 +111,14 @@ def test_a_second_assessment_in_progress_is_refused_with_a_clear_message(world):
 def test_a_new_assessment_may_open_once_the_last_is_approved(world):
     assessment = submitted(world)
     access, _ = get_casework(world.supervisor, JointAssessment, assessment.pk, Action.APPROVE_ASSESSMENT)
-    services_assessment.decide_assessment(access=access, assessment=assessment, approve=True)
+    assessment_services.decide_assessment(access=access, assessment=assessment, approve=True)
     assert open_assessment(world).state == AssessmentState.OPEN
 
 
 def test_only_the_lead_opens_an_assessment_and_the_refusal_is_logged(world):
     before = _latest_log_id()
     with pytest.raises(PermissionDenied):
-        services_assessment.open_assessment(access=get_case(world.key_worker, world.case.pk))
+        assessment_services.open_assessment(access=get_case(world.key_worker, world.case.pk))
     assert AccessLogEntry.objects.filter(
         id__gt=before, user=world.key_worker, action="lead_assessment", outcome="denied"
     ).exists()
@@ -195,10 +196,10 @@ def test_only_the_assessments_lead_asks_and_a_refusal_is_logged(world):
     access = get_case(world.supervisor, world.case.pk)
     before = _latest_log_id()
     with pytest.raises(PermissionDenied):
-        services_assessment.request_contributions(
+        assessment_services.request_contributions(
             access=access,
             assessment=assessment,
-            requests=[services_assessment.ContributionRequest(agency=world.police_agency)],
+            requests=[assessment_services.ContributionRequest(agency=world.police_agency)],
         )
     assert _denied_since(before, world.supervisor)
     assert not Contribution.objects.filter(assessment=assessment).exists()
@@ -207,7 +208,7 @@ def test_only_the_assessments_lead_asks_and_a_refusal_is_logged(world):
 def test_withdrawing_a_request_cancels_its_deadline_and_the_agency_may_be_asked_again(world):
     assessment = open_assessment(world)
     [contribution] = ask(world, assessment, world.police_agency)
-    withdrawn = services_assessment.withdraw_contribution(
+    withdrawn = assessment_services.withdraw_contribution(
         access=lead_access(world, assessment), assessment=assessment, contribution=contribution
     )
     assert withdrawn.state == ContributionState.WITHDRAWN
@@ -283,7 +284,7 @@ def test_someone_of_another_agency_cannot_write_the_contribution(world):
     access = get_case(world.police, world.case.pk)
     before = _latest_log_id()
     with pytest.raises(PermissionDenied):
-        services_assessment.save_contribution(access=access, contribution=contribution, summary="Not mine")
+        assessment_services.save_contribution(access=access, contribution=contribution, summary="Not mine")
     assert _denied_since(before, world.police)
     assert Contribution.objects.get(pk=contribution.pk).summary == ""
 
@@ -303,16 +304,16 @@ def test_submitting_names_the_agencies_still_outstanding(world):
     assessment = open_assessment(world)
     ask(world, assessment, world.police_agency)
     access = lead_access(world, assessment)
-    services_assessment.save_analysis(access=access, assessment=assessment, analysis="A", recommendation="R")
+    assessment_services.save_analysis(access=access, assessment=assessment, analysis="A", recommendation="R")
     with pytest.raises(ValidationError, match="Riverside Police"):
-        services_assessment.submit_assessment(access=access, assessment=assessment)
+        assessment_services.submit_assessment(access=access, assessment=assessment)
     assert JointAssessment.objects.get(pk=assessment.pk).state == AssessmentState.OPEN
 
 
 def test_submitting_needs_the_analysis_and_the_recommendation(world):
     assessment = open_assessment(world)
     with pytest.raises(ValidationError) as error:
-        services_assessment.submit_assessment(access=lead_access(world, assessment), assessment=assessment)
+        assessment_services.submit_assessment(access=lead_access(world, assessment), assessment=assessment)
     assert set(error.value.message_dict) == {"analysis", "recommendation"}
 
 
@@ -327,7 +328,7 @@ def test_submitting_asks_the_leads_supervisor_to_approve(world):
 def test_approval_meets_the_deadline_and_goes_on_the_chronology(world):
     assessment = submitted(world)
     access, _ = get_casework(world.supervisor, JointAssessment, assessment.pk, Action.APPROVE_ASSESSMENT)
-    approved = services_assessment.decide_assessment(access=access, assessment=assessment, approve=True)
+    approved = assessment_services.decide_assessment(access=access, assessment=assessment, approve=True)
     assert approved.state == AssessmentState.APPROVED
     assert approved.decided_by == world.supervisor and approved.decided_at is not None
     assert Deadline.objects.get(assessment=assessment).state == DeadlineState.MET
@@ -344,21 +345,21 @@ def test_returning_needs_a_note(world):
     assessment = submitted(world)
     access, _ = get_casework(world.supervisor, JointAssessment, assessment.pk, Action.APPROVE_ASSESSMENT)
     with pytest.raises(ValidationError) as error:
-        services_assessment.decide_assessment(access=access, assessment=assessment, approve=False, note=" ")
+        assessment_services.decide_assessment(access=access, assessment=assessment, approve=False, note=" ")
     assert "note" in error.value.message_dict
 
 
 def test_a_returned_assessment_is_revised_and_submitted_again(world):
     assessment = submitted(world)
     access, _ = get_casework(world.supervisor, JointAssessment, assessment.pk, Action.APPROVE_ASSESSMENT)
-    returned = services_assessment.decide_assessment(
+    returned = assessment_services.decide_assessment(
         access=access, assessment=assessment, approve=False, note="Say more about the child's voice."
     )
     assert returned.state == AssessmentState.RETURNED
     assert any(n.title == "Assessment returned" for n in _notifications(world.lead))
     lead = lead_access(world, returned)
-    services_assessment.save_analysis(access=lead, assessment=returned, analysis="Revised", recommendation="CIN")
-    again = services_assessment.submit_assessment(access=lead, assessment=returned)
+    assessment_services.save_analysis(access=lead, assessment=returned, analysis="Revised", recommendation="CIN")
+    again = assessment_services.submit_assessment(access=lead, assessment=returned)
     assert again.state == AssessmentState.SUBMITTED and again.analysis == "Revised"
 
 
@@ -370,7 +371,7 @@ def test_no_one_approves_an_assessment_they_led(world):
     access, _ = get_casework(world.supervisor, JointAssessment, assessment.pk, Action.APPROVE_ASSESSMENT)
     before = _latest_log_id()
     with pytest.raises(PermissionDenied):
-        services_assessment.decide_assessment(access=access, assessment=assessment, approve=True)
+        assessment_services.decide_assessment(access=access, assessment=assessment, approve=True)
     assert _denied_since(before, world.supervisor)
     assert JointAssessment.objects.get(pk=assessment.pk).state == AssessmentState.SUBMITTED
 
@@ -380,7 +381,7 @@ def test_another_supervisor_cannot_decide_and_is_logged(world):
     access = get_case(world.police_supervisor, world.case.pk)
     before = _latest_log_id()
     with pytest.raises(PermissionDenied):
-        services_assessment.decide_assessment(access=access, assessment=assessment, approve=True)
+        assessment_services.decide_assessment(access=access, assessment=assessment, approve=True)
     assert AccessLogEntry.objects.filter(
         id__gt=before, user=world.police_supervisor, action="approve_assessment", outcome="denied"
     ).exists()
@@ -452,9 +453,9 @@ def test_reminders_of_an_overdue_contribution_never_carry_its_content_outside_he
     claims = reminders.sweep(now=later, enqueue=False)
     assert claims
     for claim_id in claims:
-        reminders.send_reminder(claim_id)
+        deliver(claim_id)
 
-    sent = list(Notification.objects.filter(claim__isnull=False).select_related("recipient"))
+    sent = list(Notification.objects.exclude(reminder_kind="").select_related("recipient"))
     overdue_recipients = {n.recipient_id for n in sent if n.title.startswith("Overdue")}
     assert world.lead.pk in overdue_recipients  # the escalation reached someone outside health
     health_people = {world.health.pk, world.health_colleague.pk, world.health_supervisor.pk}
@@ -479,7 +480,7 @@ def test_a_daily_digest_never_carries_an_agency_only_contribution_outside_its_ag
     submit_health(world, assessment, visibility=Visibility.AGENCY)
     police_due = Deadline.objects.get(contribution__author_agency=world.police_agency)
     for claim_id in reminders.sweep(now=police_due.due_at + timedelta(days=1), enqueue=False):
-        reminders.send_reminder(claim_id)
+        deliver(claim_id)
     mail.outbox.clear()
 
     assert reminders.send_daily_digests() >= len(outside)

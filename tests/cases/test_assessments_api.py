@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from access_control.models import AccessLogEntry
 from agencies.models import AgencyKind, User
-from cases import api_assessment
+from cases.assessments import api as assessment_api
 from cases.models import AssessmentState, Contribution, ContributionState, JointAssessment
 from tests.access_control.test_no_bare_managers import bare_reads
 from tests.cases.assessment_helpers import (
@@ -301,4 +301,4 @@ def test_openapi_schema_validates_and_names_the_assessment_enums(tmp_path):
 
 
 def test_the_assessment_api_reaches_case_data_only_through_the_policy():
-    assert bare_reads(Path(api_assessment.__file__).read_text()) == []
+    assert bare_reads(Path(assessment_api.__file__).read_text()) == []

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from access_control.policy import Action, get_case
 from cases.models import MeetingKind, PlanKind
-from cases.services_plan import review_plan, start_plan
+from cases.plans.services import review_plan, start_plan
 from deadlines.models import LIVE_STATES, Deadline, DeadlineKind
 from tests.cases.meeting_helpers import hold, meeting_team, schedule
 

@@ -18,6 +18,7 @@ from pytest_django import DjangoDbBlocker
 from access_control import policy
 from access_control.models import AccessLogEntry
 from agencies.models import Membership, SupervisionLine, User
+from cases.meetings.invitations import meeting_summary, meeting_when
 from cases.models import (
     Case,
     CaseStatus,
@@ -45,8 +46,7 @@ from cases.models import (
     Visibility,
     validate_nhs_number,
 )
-from cases.services_meeting import meeting_summary, meeting_when
-from cases.services_plan import format_day
+from cases.plans.services import format_day
 from deadlines.calendar import due_after_working_days
 from deadlines.models import Deadline, DeadlineKind, DeadlineState, Notification
 from deadlines.services import due_at_for

@@ -23,7 +23,9 @@ from icalendar import Calendar
 
 from access_control.models import AccessLogEntry
 from agencies.models import AgencyKind
-from cases import ics, queries_meeting, services_meeting
+from cases.meetings import ics, invitations
+from cases.meetings import queries as meeting_queries
+from cases.meetings import services as meeting_services
 from cases.models import (
     ActionState,
     CaseTeamMember,
@@ -32,10 +34,12 @@ from cases.models import (
     MeetingKind,
     MeetingState,
 )
-from cases.tasks import send_meeting_invitation
 from deadlines import reminders
 from deadlines.calendar import due_after_working_days
 from deadlines.models import Deadline, DeadlineKind, DeadlineState, Notification
+from outbox import delivery
+from outbox.models import Message
+from outbox.tasks import deliver_message
 from tests.cases.meeting_helpers import (
     CHILD_FAMILY,
     CHILD_GIVEN,
@@ -67,7 +71,7 @@ def team() -> MeetingTeam:
 
 def test_all_three_agencies_present_means_nothing_missing():
     agencies = [AgencyFactory.build(kind=kind) for kind in ("childrens_social_care", "police", "health")]
-    assert services_meeting.missing_strategy_agencies(agencies) == []
+    assert meeting_services.missing_strategy_agencies(agencies) == []
 
 
 @pytest.mark.parametrize(
@@ -81,14 +85,14 @@ def test_all_three_agencies_present_means_nothing_missing():
 def test_each_missing_agency_is_named(absent, named):
     kinds = [AgencyKind.CHILDRENS_SOCIAL_CARE, AgencyKind.POLICE, AgencyKind.HEALTH, AgencyKind.EDUCATION]
     agencies = [AgencyFactory.build(kind=kind) for kind in kinds if kind != absent]
-    assert services_meeting.missing_strategy_agencies(agencies) == [named]
+    assert meeting_services.missing_strategy_agencies(agencies) == [named]
 
 
 def test_a_scheduled_meeting_is_asked_from_its_attendees(team):
     meeting = schedule(team, attendees=[team.lead, team.police.user], confirm_missing_agencies=True)
-    assert services_meeting.missing_strategy_agencies(meeting) == ["Health"]
+    assert meeting_services.missing_strategy_agencies(meeting) == ["Health"]
     core_group = schedule(team, kind=MeetingKind.CORE_GROUP, attendees=[team.lead])
-    assert services_meeting.missing_strategy_agencies(core_group) == []
+    assert meeting_services.missing_strategy_agencies(core_group) == []
 
 
 # --- scheduling ----------------------------------------------------------------------------------
@@ -254,7 +258,7 @@ def test_only_invited_people_can_be_recorded_as_attending(team):
 def test_a_held_or_cancelled_meeting_cannot_change(team):
     meeting = hold(team, schedule(team))
     with pytest.raises(ValidationError):
-        services_meeting.cancel_meeting(access=access_for(team.lead, team.case), meeting=meeting, reason="No longer")
+        meeting_services.cancel_meeting(access=access_for(team.lead, team.case), meeting=meeting, reason="No longer")
     with pytest.raises(ValidationError):
         hold(team, meeting)
 
@@ -295,7 +299,11 @@ def calendar_of(message: Any) -> tuple[str, str]:
 
 def deliver_all(meeting_id: UUID) -> list[bool]:
     attendees = MeetingAttendee.objects.filter(meeting_id=meeting_id).select_related("meeting").order_by("pk")
-    return [services_meeting.deliver_invitation(a.pk, a.meeting.sequence) for a in attendees]
+    return [invitations.deliver_invitation(a.pk, a.meeting.sequence) for a in attendees]
+
+
+def invitation_message(attendee: MeetingAttendee, sequence: int) -> Message:
+    return Message.objects.get(dedupe_key=invitations.invitation_dedupe_key(attendee.pk, sequence))
 
 
 def calendar_event(**overrides: Any) -> ics.CalendarEvent:
@@ -376,22 +384,34 @@ def test_each_attendee_gets_one_invitation_with_a_calendar_file(team, django_cap
     assert len(mail.outbox) == 4
 
 
+def test_each_attendee_and_revision_is_one_outbox_message(team):
+    meeting = schedule(team)
+    attendees = list(MeetingAttendee.objects.filter(meeting=meeting))
+    assert {m.dedupe_key for m in Message.objects.filter(kind=invitations.INVITATION)} == {
+        invitations.invitation_dedupe_key(a.pk, 0) for a in attendees
+    }
+    assert invitations.record_invitations(attendees, 0) == []  # recording again records nothing
+    assert invitation_message(attendees[0], 0).payload == {"attendee_id": attendees[0].pk, "sequence": 0}
+
+
 def test_a_duplicate_task_sends_nothing_twice(team):
     meeting = schedule(team)
     attendee = MeetingAttendee.objects.get(meeting=meeting, user=team.police.user)
-    assert send_meeting_invitation(attendee.pk, 0) is True
-    assert send_meeting_invitation(attendee.pk, 0) is False
+    message = invitation_message(attendee, 0)
+    assert deliver_message(message.pk) is True
+    assert deliver_message(message.pk) is False
     assert len(mail.outbox) == 1
 
 
 def test_a_live_lease_holds_off_a_second_worker_and_a_dead_ones_lapses(team):
     meeting = schedule(team)
     attendee = MeetingAttendee.objects.get(meeting=meeting, user=team.health.user)
-    MeetingAttendee.objects.filter(pk=attendee.pk).update(invitation_claimed_at=timezone.now())
-    assert services_meeting.deliver_invitation(attendee.pk, 0) is False
-    stale = timezone.now() - services_meeting.INVITATION_LEASE - timedelta(seconds=1)
-    MeetingAttendee.objects.filter(pk=attendee.pk).update(invitation_claimed_at=stale)
-    assert services_meeting.deliver_invitation(attendee.pk, 0) is True
+    message = invitation_message(attendee, 0)
+    Message.objects.filter(pk=message.pk).update(claimed_at=timezone.now())
+    assert delivery.deliver(message.pk) is False
+    stale = timezone.now() - delivery.lease() - timedelta(seconds=1)
+    Message.objects.filter(pk=message.pk).update(claimed_at=stale)
+    assert delivery.deliver(message.pk) is True
     assert len(mail.outbox) == 1
 
 
@@ -403,13 +423,15 @@ class RefusingBackend(EmailBackend):
 def test_an_smtp_failure_releases_the_lease_for_the_retry(team, settings):
     meeting = schedule(team)
     attendee = MeetingAttendee.objects.get(meeting=meeting, user=team.lead)
+    message = invitation_message(attendee, 0)
     settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
     with pytest.raises(SMTPException):
-        services_meeting.deliver_invitation(attendee.pk, 0)
+        delivery.deliver(message.pk)
     attendee.refresh_from_db()
-    assert attendee.invitation_claimed_at is None and attendee.invitation_sequence is None
+    message.refresh_from_db()
+    assert message.claimed_at is None and message.sent_at is None and attendee.invitation_sequence is None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert services_meeting.deliver_invitation(attendee.pk, 0) is True
+    assert delivery.deliver(message.pk) is True
 
 
 def test_reschedule_resends_with_a_higher_sequence_and_the_same_uid(team):
@@ -417,7 +439,7 @@ def test_reschedule_resends_with_a_higher_sequence_and_the_same_uid(team):
     deliver_all(meeting.pk)
     first = properties(calendar_of(mail.outbox[0])[0])
     mail.outbox.clear()
-    moved = services_meeting.reschedule_meeting(
+    moved = meeting_services.reschedule_meeting(
         access=access_for(team.key_worker, team.case),
         meeting=meeting,
         starts_at=in_days(4, hour=14),
@@ -427,7 +449,7 @@ def test_reschedule_resends_with_a_higher_sequence_and_the_same_uid(team):
     assert moved.sequence == 1
     # The stale task for sequence 0 sends nothing; the new one sends the update.
     first_attendee = MeetingAttendee.objects.filter(meeting=meeting).order_by("pk")[0]
-    assert services_meeting.deliver_invitation(first_attendee.pk, 0) is False
+    assert invitations.deliver_invitation(first_attendee.pk, 0) is False
     assert deliver_all(meeting.pk) == [True, True, True, True]
     updated = properties(calendar_of(mail.outbox[0])[0])
     assert updated["UID"] == first["UID"] and updated["SEQUENCE"] == "1"
@@ -439,7 +461,7 @@ def test_cancel_sends_a_calendar_cancellation_to_those_invited(team):
     meeting = schedule(team)
     deliver_all(meeting.pk)
     mail.outbox.clear()
-    services_meeting.cancel_meeting(access=access_for(team.lead, team.case), meeting=meeting, reason="Family moved")
+    meeting_services.cancel_meeting(access=access_for(team.lead, team.case), meeting=meeting, reason="Family moved")
     assert deliver_all(meeting.pk) == [True, True, True, True]
     calendar, method = calendar_of(mail.outbox[0])
     props = properties(calendar)
@@ -452,7 +474,7 @@ def test_someone_who_left_the_team_before_the_send_is_sent_nothing(team):
     meeting = schedule(team)
     CaseTeamMember.objects.filter(pk=team.health.pk).update(active=False)
     attendee = MeetingAttendee.objects.get(meeting=meeting, user=team.health.user)
-    assert services_meeting.deliver_invitation(attendee.pk, 0) is False
+    assert invitations.deliver_invitation(attendee.pk, 0) is False
     assert mail.outbox == []
 
 
@@ -466,7 +488,7 @@ def test_a_meeting_recorded_as_held_before_its_invitations_went_sends_none(team)
 def test_no_email_carries_the_childs_name_or_the_agenda(team):
     meeting = schedule(team)
     deliver_all(meeting.pk)
-    services_meeting.reschedule_meeting(
+    meeting_services.reschedule_meeting(
         access=access_for(team.lead, team.case),
         meeting=meeting,
         starts_at=in_days(5),
@@ -475,7 +497,7 @@ def test_no_email_carries_the_childs_name_or_the_agenda(team):
     )
     deliver_all(meeting.pk)
     hold(team, meeting, held_at=timezone.now())
-    services_meeting.add_meeting_action(
+    meeting_services.add_meeting_action(
         access=access_for(team.lead, team.case),
         meeting=meeting,
         description=f"Speak to {CHILD_GIVEN}'s school",
@@ -522,7 +544,7 @@ def test_the_invitation_parses_as_one_event_carrying_only_what_an_invitation_may
 def test_a_cancellation_parses_as_the_same_event_cancelled(team):
     meeting = schedule(team)
     deliver_all(meeting.pk)
-    services_meeting.cancel_meeting(access=access_for(team.lead, team.case), meeting=meeting, reason="Family moved")
+    meeting_services.cancel_meeting(access=access_for(team.lead, team.case), meeting=meeting, reason="Family moved")
     mail.outbox.clear()
     deliver_all(meeting.pk)
     parsed = Calendar.from_ical(calendar_of(mail.outbox[0])[0])
@@ -533,10 +555,49 @@ def test_a_cancellation_parses_as_the_same_event_cancelled(team):
 
 
 def test_the_safety_net_finds_invitations_never_sent(team):
+    schedule(team)
+    later = timezone.now() + delivery.requeue_after() + timedelta(seconds=1)
+    unsent = set(Message.objects.filter(kind=invitations.INVITATION).values_list("pk", flat=True))
+    assert len(unsent) == 4 and unsent <= set(delivery.take_stale(later))
+    for message_id in unsent:
+        delivery.deliver(message_id)
+    assert len(mail.outbox) == 4
+    assert not unsent & set(delivery.take_stale(later + delivery.requeue_after() * 2))
+
+
+def test_a_superseded_revision_is_obsolete_and_never_tried_again(team):
     meeting = schedule(team)
-    assert len(services_meeting.unsent_invitations()) == 4
-    deliver_all(meeting.pk)
-    assert services_meeting.unsent_invitations() == []
+    attendee = MeetingAttendee.objects.get(meeting=meeting, user=team.police.user)
+    meeting_services.reschedule_meeting(
+        access=access_for(team.lead, team.case),
+        meeting=meeting,
+        starts_at=in_days(4),
+        duration_minutes=60,
+        location="Room 4",
+    )
+    old, new = invitation_message(attendee, 0), invitation_message(attendee, 1)
+    assert delivery.deliver(old.pk) is False
+    old.refresh_from_db()
+    assert old.obsolete and old.sent_at is None
+    assert delivery.deliver(new.pk) is True
+    assert [m.to for m in mail.outbox] == [[team.police.user.email]]
+
+
+def test_a_cancellation_waits_for_an_invitation_being_sent_to_the_same_person(team):
+    meeting = schedule(team)
+    attendee = MeetingAttendee.objects.get(meeting=meeting, user=team.police.user)
+    # A worker has taken the first invitation and is sending it when the meeting is cancelled.
+    Message.objects.filter(pk=invitation_message(attendee, 0).pk).update(claimed_at=timezone.now())
+    meeting_services.cancel_meeting(access=access_for(team.lead, team.case), meeting=meeting, reason="Family moved")
+    cancellation = invitation_message(attendee, 1)  # only this attendee was being sent the meeting
+    assert Message.objects.filter(kind=invitations.INVITATION, payload__sequence=1).count() == 1
+    with pytest.raises(delivery.SendLater):
+        delivery.deliver(cancellation.pk)
+    # The first send finishes; the cancellation then follows it.
+    MeetingAttendee.objects.filter(pk=attendee.pk).update(invitation_sequence=0)
+    Message.objects.filter(pk=invitation_message(attendee, 0).pk).update(sent_at=timezone.now())
+    assert delivery.deliver(cancellation.pk) is True
+    assert calendar_of(mail.outbox[0])[1] == "CANCEL"
 
 
 # --- actions agreed -----------------------------------------------------------------------------
@@ -558,12 +619,12 @@ def test_actions_are_agreed_only_at_a_held_meeting_by_a_team_owner(team):
     meeting = schedule(team)
     access = access_for(team.lead, team.case)
     with pytest.raises(ValidationError):
-        services_meeting.add_meeting_action(
+        meeting_services.add_meeting_action(
             access=access, meeting=meeting, description="Visit", owner=team.lead, due_at=in_days(3)
         )
     hold(team, meeting)
     with pytest.raises(ValidationError) as refused:
-        services_meeting.add_meeting_action(
+        meeting_services.add_meeting_action(
             access=access,
             meeting=meeting,
             description="Visit",
@@ -575,7 +636,7 @@ def test_actions_are_agreed_only_at_a_held_meeting_by_a_team_owner(team):
 
 def test_the_owner_completes_their_action_and_its_deadline_is_met(team):
     _meeting, action = held_meeting_with_action(team, owner=team.police.user)
-    done = services_meeting.complete_meeting_action(access=access_for(team.police.user, team.case), action=action)
+    done = meeting_services.complete_meeting_action(access=access_for(team.police.user, team.case), action=action)
     assert done.state == ActionState.DONE and done.completed_at is not None
     assert Deadline.objects.get(meeting_action=action).state == DeadlineState.MET
     assert AccessLogEntry.objects.filter(
@@ -586,7 +647,7 @@ def test_the_owner_completes_their_action_and_its_deadline_is_met(team):
 def test_someone_elses_action_cannot_be_completed_by_a_contributor(team):
     _meeting, action = held_meeting_with_action(team, owner=team.key_worker)
     with pytest.raises(PermissionDenied):
-        services_meeting.complete_meeting_action(access=access_for(team.health.user, team.case), action=action)
+        meeting_services.complete_meeting_action(access=access_for(team.health.user, team.case), action=action)
     assert log_rows(team.health.user, "complete_meeting_action", DENIED) == 1
     assert MeetingAction.objects.get(pk=action.pk).state == ActionState.OPEN
 
@@ -595,18 +656,18 @@ def test_drop_needs_a_reason_and_cancels_the_deadline(team):
     _meeting, action = held_meeting_with_action(team)
     access = access_for(team.lead_supervisor, team.case)
     with pytest.raises(ValidationError):
-        services_meeting.drop_meeting_action(access=access, action=action, reason=" ")
-    dropped = services_meeting.drop_meeting_action(access=access, action=action, reason="Family moved away")
+        meeting_services.drop_meeting_action(access=access, action=action, reason=" ")
+    dropped = meeting_services.drop_meeting_action(access=access, action=action, reason="Family moved away")
     assert dropped.state == ActionState.DROPPED and dropped.dropped_reason == "Family moved away"
     assert Deadline.objects.get(meeting_action=action).state == DeadlineState.CANCELLED
     with pytest.raises(ValidationError):
-        services_meeting.complete_meeting_action(access=access, action=action)
+        meeting_services.complete_meeting_action(access=access, action=action)
 
 
 def test_a_contributor_may_not_drop_an_action(team):
     _meeting, action = held_meeting_with_action(team, owner=team.police.user)
     with pytest.raises(PermissionDenied):
-        services_meeting.drop_meeting_action(access=access_for(team.police.user, team.case), action=action, reason="x")
+        meeting_services.drop_meeting_action(access=access_for(team.police.user, team.case), action=action, reason="x")
     assert log_rows(team.police.user, "manage_meetings", DENIED) == 1
 
 
@@ -615,9 +676,9 @@ def test_my_upcoming_meetings_are_those_i_am_invited_to_still_to_come(team):
     later = schedule(team, starts_at=in_days(9))
     schedule(team, attendees=[team.lead, team.key_worker], confirm_missing_agencies=True)
     hold(team, schedule(team, starts_at=in_days(2)))
-    assert list(queries_meeting.my_upcoming_meetings(team.police.user)) == [soon, later]
+    assert list(meeting_queries.my_upcoming_meetings(team.police.user)) == [soon, later]
     CaseTeamMember.objects.filter(pk=team.police.pk).update(active=False)
-    assert list(queries_meeting.my_upcoming_meetings(team.police.user)) == []
+    assert list(meeting_queries.my_upcoming_meetings(team.police.user)) == []
 
 
 # --- pages --------------------------------------------------------------------------------------
@@ -875,7 +936,7 @@ def test_meeting_page_runs_the_same_number_of_queries_at_5_and_30_rows(client, t
         while MeetingAction.objects.filter(meeting=meeting).count() < rows:
             member = TeamMemberFactory.create(case=team.case)
             MeetingAttendee.objects.create(meeting=meeting, user=member.user, agency=member.agency)
-            services_meeting.add_meeting_action(
+            meeting_services.add_meeting_action(
                 access=access, meeting=meeting, description="Visit", owner=member.user, due_at=in_days(3)
             )
         counts.append(_count(client, url))

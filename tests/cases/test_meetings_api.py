@@ -16,11 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access_control.models import AccessLogEntry
-from cases import api_meeting
+from cases.meetings import api as meeting_api
+from cases.meetings import invitations
 from cases.models import ActionState, Meeting, MeetingAction, MeetingAttendee, MeetingKind, MeetingState
-from cases.tasks import send_meeting_invitation
 from config.celery import app
 from deadlines.models import Deadline, DeadlineKind, DeadlineState
+from outbox.models import Message
+from outbox.tasks import deliver_message
 from tests.access_control.test_no_bare_managers import bare_reads
 from tests.cases.meeting_helpers import (
     MeetingTeam,
@@ -204,9 +206,10 @@ def test_openapi_schema_documents_the_meeting_endpoints(client):
 
 
 def test_the_meeting_api_and_pages_reach_data_only_through_the_policy():
-    from cases import forms_meeting, tasks, views_meeting
+    from cases.meetings import forms as meeting_forms
+    from cases.meetings import views as meeting_views
 
-    for module in (api_meeting, views_meeting, forms_meeting, tasks):
+    for module in (meeting_api, meeting_views, meeting_forms):
         assert bare_reads(Path(module.__file__ or "").read_text()) == []
 
 
@@ -233,7 +236,8 @@ def test_invitations_go_once_each_through_a_real_worker_despite_a_duplicate_deli
     team = meeting_team()
     meeting = schedule(team, attendees=[team.lead, team.police.user, team.health.user])  # queued after commit
     police = MeetingAttendee.objects.get(meeting=meeting, user=team.police.user)
-    send_meeting_invitation.delay(police.pk, 0)  # the same message delivered again
+    duplicate = Message.objects.get(dedupe_key=invitations.invitation_dedupe_key(police.pk, 0))
+    deliver_message.delay(duplicate.pk)  # the same message delivered again
     sent = MeetingAttendee.objects.filter(meeting=meeting, invitation_sequence=0)
     wait_for(lambda: sent.count() == 3)
     settle()

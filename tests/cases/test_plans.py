@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from access_control.models import AccessLogEntry
-from cases import queries_plan, services_plan
 from cases.models import (
     ActionState,
     CaseStatus,
@@ -23,6 +22,8 @@ from cases.models import (
     ProgressRating,
     ProgressUpdate,
 )
+from cases.plans import queries as plan_queries
+from cases.plans import services as plan_services
 from deadlines.models import Deadline, DeadlineKind, DeadlineState, Notification
 from deadlines.services import due_at_for
 from tests.cases.plan_helpers import (
@@ -78,7 +79,7 @@ def test_start_plan_sets_outcomes_case_status_and_a_first_review_deadline(world)
 
 def test_child_in_need_plan_sets_the_case_status_and_takes_a_given_review_date(world):
     review_on = timezone.localdate() + timedelta(days=40)
-    plan = services_plan.start_plan(
+    plan = plan_services.start_plan(
         access=access_for(world.lead, world.case),
         kind=PlanKind.CHILD_IN_NEED,
         outcomes=["Family engages with support"],
@@ -91,7 +92,7 @@ def test_child_in_need_plan_sets_the_case_status_and_takes_a_given_review_date(w
 
 def test_a_plan_needs_an_outcome(world):
     with pytest.raises(ValidationError) as error:
-        services_plan.start_plan(
+        plan_services.start_plan(
             access=access_for(world.lead, world.case), kind=PlanKind.CHILD_PROTECTION, outcomes=[" "]
         )
     assert "outcomes" in error.value.message_dict
@@ -108,7 +109,7 @@ def test_only_one_active_plan_per_case(world):
 
 def test_first_review_must_be_after_today(world):
     with pytest.raises(ValidationError) as error:
-        services_plan.start_plan(
+        plan_services.start_plan(
             access=access_for(world.lead, world.case),
             kind=PlanKind.CHILD_PROTECTION,
             outcomes=OUTCOMES,
@@ -120,7 +121,7 @@ def test_first_review_must_be_after_today(world):
 def test_a_contributor_cannot_start_a_plan_and_the_refusal_is_logged(world):
     with pytest.raises(PermissionDenied):
         start_by = access_for(world.police, world.case)
-        services_plan.start_plan(access=start_by, kind=PlanKind.CHILD_PROTECTION, outcomes=OUTCOMES)
+        plan_services.start_plan(access=start_by, kind=PlanKind.CHILD_PROTECTION, outcomes=OUTCOMES)
     assert not Plan.objects.exists()
     assert denied(world.police, "manage_plan")
 
@@ -131,13 +132,13 @@ def test_a_contributor_cannot_start_a_plan_and_the_refusal_is_logged(world):
 def test_outcomes_are_added_and_reworded(world):
     plan = start(world)
     access = access_for(world.key_worker, world.case)
-    added = services_plan.add_outcome(access=access, plan=plan, description="Parents attend the parenting course")
+    added = plan_services.add_outcome(access=access, plan=plan, description="Parents attend the parenting course")
     assert added.position == 3
-    services_plan.edit_outcome(access=access, outcome=added, description="Parents complete the parenting course")
+    plan_services.edit_outcome(access=access, outcome=added, description="Parents complete the parenting course")
     added.refresh_from_db()
     assert added.description == "Parents complete the parenting course"
     with pytest.raises(ValidationError):
-        services_plan.add_outcome(access=access, plan=plan, description="  ")
+        plan_services.add_outcome(access=access, plan=plan, description="  ")
 
 
 def test_adding_an_action_opens_a_deadline_titled_by_agency_and_date_only(world):
@@ -180,7 +181,7 @@ def test_an_action_is_owed_by_an_agency_on_the_team(world):
 def test_a_contributor_cannot_add_an_action(world):
     plan = start(world)
     with pytest.raises(PermissionDenied):
-        services_plan.add_plan_action(
+        plan_services.add_plan_action(
             access=access_for(world.police, world.case),
             outcome=first_outcome(plan),
             description="Visit",
@@ -197,10 +198,10 @@ def test_the_owing_agency_records_progress_and_done_meets_the_deadline(world):
     plan = start(world)
     action = add_action(world, plan, world.health_agency, owner=world.health)
     access = access_for(world.health, world.case)
-    services_plan.record_progress(access=access, plan_action=action, rating=ProgressRating.AT_RISK, note="Missed one")
+    plan_services.record_progress(access=access, plan_action=action, rating=ProgressRating.AT_RISK, note="Missed one")
     action.refresh_from_db()
     assert action.state == ActionState.OPEN
-    services_plan.record_progress(access=access, plan_action=action, rating=ProgressRating.DONE, note="All visits done")
+    plan_services.record_progress(access=access, plan_action=action, rating=ProgressRating.DONE, note="All visits done")
     action.refresh_from_db()
     assert action.state == ActionState.DONE and action.completed_at is not None
     assert Deadline.objects.get(plan_action=action).state == DeadlineState.MET
@@ -212,7 +213,7 @@ def test_another_agency_cannot_record_progress_and_the_refusal_is_logged(world):
     plan = start(world)
     action = add_action(world, plan, world.health_agency, owner=world.health)
     with pytest.raises(PermissionDenied):
-        services_plan.record_progress(
+        plan_services.record_progress(
             access=access_for(world.police, world.case), plan_action=action, rating="on_track", note="Seen"
         )
     assert not ProgressUpdate.objects.exists()
@@ -225,11 +226,11 @@ def test_progress_needs_a_note_and_an_open_action(world):
     action = add_action(world, plan, world.health_agency)
     access = access_for(world.health, world.case)
     with pytest.raises(ValidationError) as error:
-        services_plan.record_progress(access=access, plan_action=action, rating="on_track", note=" ")
+        plan_services.record_progress(access=access, plan_action=action, rating="on_track", note=" ")
     assert "note" in error.value.message_dict
-    services_plan.complete_plan_action(access=access, plan_action=action)
+    plan_services.complete_plan_action(access=access, plan_action=action)
     with pytest.raises(ValidationError):
-        services_plan.record_progress(access=access, plan_action=action, rating="on_track", note="Again")
+        plan_services.record_progress(access=access, plan_action=action, rating="on_track", note="Again")
 
 
 def test_dropping_an_action_needs_a_reason_and_cancels_its_deadline(world):
@@ -237,9 +238,9 @@ def test_dropping_an_action_needs_a_reason_and_cancels_its_deadline(world):
     action = add_action(world, plan, world.police_agency)
     access = access_for(world.lead, world.case)
     with pytest.raises(ValidationError) as error:
-        services_plan.drop_plan_action(access=access, plan_action=action, reason=" ")
+        plan_services.drop_plan_action(access=access, plan_action=action, reason=" ")
     assert "reason" in error.value.message_dict
-    services_plan.drop_plan_action(access=access, plan_action=action, reason="Father moved out of area")
+    plan_services.drop_plan_action(access=access, plan_action=action, reason="Father moved out of area")
     action.refresh_from_db()
     assert action.state == ActionState.DROPPED and action.dropped_reason == "Father moved out of area"
     assert Deadline.objects.get(plan_action=action).state == DeadlineState.CANCELLED
@@ -249,7 +250,7 @@ def test_the_owing_agency_cannot_drop_its_action(world):
     plan = start(world)
     action = add_action(world, plan, world.police_agency)
     with pytest.raises(PermissionDenied):
-        services_plan.drop_plan_action(access=access_for(world.police, world.case), plan_action=action, reason="Done")
+        plan_services.drop_plan_action(access=access_for(world.police, world.case), plan_action=action, reason="Done")
     assert denied(world.police, "manage_plan")
 
 
@@ -259,7 +260,7 @@ def test_the_owing_agency_cannot_drop_its_action(world):
 def test_a_review_moves_the_next_review_and_its_deadline(world):
     plan = start(world)
     next_review = timezone.localdate() + timedelta(days=180)
-    review = services_plan.review_plan(
+    review = plan_services.review_plan(
         access=access_for(world.lead_supervisor, world.case),
         plan=plan,
         reviewed_on=timezone.localdate(),
@@ -279,12 +280,12 @@ def test_a_review_cannot_be_in_the_future_or_set_no_later_review(world):
     access = access_for(world.lead, world.case)
     today = timezone.localdate()
     with pytest.raises(ValidationError) as error:
-        services_plan.review_plan(
+        plan_services.review_plan(
             access=access, plan=plan, reviewed_on=today + timedelta(days=1), summary="x", next_review_on=today
         )
     assert "reviewed_on" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        services_plan.review_plan(access=access, plan=plan, reviewed_on=today, summary="Held", next_review_on=today)
+        plan_services.review_plan(access=access, plan=plan, reviewed_on=today, summary="Held", next_review_on=today)
     assert "next_review_on" in error.value.message_dict
     assert not PlanReview.objects.exists()
 
@@ -293,8 +294,8 @@ def test_ending_a_plan_drops_open_actions_and_cancels_their_deadlines(world):
     plan = start(world)
     open_action = add_action(world, plan, world.police_agency)
     done_action = add_action(world, plan, world.health_agency)
-    services_plan.complete_plan_action(access=access_for(world.health, world.case), plan_action=done_action)
-    services_plan.end_plan(access=access_for(world.lead, world.case), plan=plan, reason="Risks reduced at review")
+    plan_services.complete_plan_action(access=access_for(world.health, world.case), plan_action=done_action)
+    plan_services.end_plan(access=access_for(world.lead, world.case), plan=plan, reason="Risks reduced at review")
     plan.refresh_from_db()
     open_action.refresh_from_db()
     done_action.refresh_from_db()
@@ -314,7 +315,7 @@ def test_ending_a_plan_drops_open_actions_and_cancels_their_deadlines(world):
 def test_ending_needs_a_reason(world):
     plan = start(world)
     with pytest.raises(ValidationError) as error:
-        services_plan.end_plan(access=access_for(world.lead, world.case), plan=plan, reason="")
+        plan_services.end_plan(access=access_for(world.lead, world.case), plan=plan, reason="")
     assert "reason" in error.value.message_dict
 
 
@@ -328,12 +329,12 @@ def test_the_summary_counts_what_each_agency_owes_and_what_is_late(world):
     add_action(world, plan, world.police_agency, days=20)
     done = add_action(world, plan, world.health_agency)
     make_late(done)
-    services_plan.complete_plan_action(access=access_for(world.health, world.case), plan_action=done)
-    rows = {row.agency_name: row for row in queries_plan.plan_summary(access_for(world.lead, world.case), plan)}
+    plan_services.complete_plan_action(access=access_for(world.health, world.case), plan_action=done)
+    rows = {row.agency_name: row for row in plan_queries.plan_summary(access_for(world.lead, world.case), plan)}
     assert (rows["Northshire Police"].open, rows["Northshire Police"].late) == (2, 1)
     assert (rows["Northshire Health"].open, rows["Northshire Health"].late, rows["Northshire Health"].done) == (0, 0, 1)
     assert rows["Northshire Health"].next_due is None
-    page = queries_plan.plan_page(access_for(world.lead, world.case), plan)
+    page = plan_queries.plan_page(access_for(world.lead, world.case), plan)
     assert [action.pk for action in page.late] == [late.pk]
 
 
@@ -344,7 +345,7 @@ def test_an_extended_deadline_is_not_late(world):
     Deadline.objects.filter(plan_action=action).update(
         due_at=timezone.now() + timedelta(days=7), state=DeadlineState.EXTENDED
     )
-    [row] = queries_plan.plan_summary(access_for(world.lead, world.case), plan)
+    [row] = plan_queries.plan_summary(access_for(world.lead, world.case), plan)
     assert (row.open, row.late) == (1, 0)
 
 
@@ -354,7 +355,7 @@ def test_the_plan_page_highlights_a_late_action_and_not_a_done_one(client, world
     make_late(late)
     done = add_action(world, plan, world.health_agency, description="Health visitor assessment of the baby")
     make_late(done)
-    services_plan.complete_plan_action(access=access_for(world.health, world.case), plan_action=done)
+    plan_services.complete_plan_action(access=access_for(world.health, world.case), plan_action=done)
     client.force_login(world.lead)
     page = html(client.get(reverse("cases:plan", args=[world.case.pk])))
     late_section = page.split('data-testid="late"')[1].split("</section>")[0]
@@ -546,7 +547,7 @@ def _attempt(client, world: PlanWorld, plan: Plan, action: str):
     if action == "view":
         return client.get(reverse("cases:plan", args=[world.case.pk]))
     if action == "start":
-        services_plan.end_plan(access=access_for(world.lead, world.case), plan=plan, reason="Replaced")
+        plan_services.end_plan(access=access_for(world.lead, world.case), plan=plan, reason="Replaced")
         data = {"kind": PlanKind.CHILD_IN_NEED, "outcomes": "Family engages with support"}
         return client.post(reverse("cases:plan_start", args=[world.case.pk]), data)
     if action == "add_action":
@@ -610,7 +611,7 @@ def test_the_plan_page_runs_the_same_number_of_queries_at_5_and_30_actions(
         action = add_action(world, plan, agencies[i % 2], days=10 + i)
         if i % 3 == 0:
             make_late(action)
-        services_plan.record_progress(
+        plan_services.record_progress(
             access=access_for(world.lead, world.case), plan_action=action, rating="on_track", note="Seen"
         )
     client.force_login(world.lead)
@@ -630,10 +631,12 @@ PLAN_PAGE_QUERIES = 19
 def test_the_no_bare_managers_rule_holds_for_the_plan_modules():
     from pathlib import Path
 
-    from cases import api_plan, forms_plan, views_plan
+    from cases.plans import api as plan_api
+    from cases.plans import forms as plan_forms
+    from cases.plans import views as plan_views
     from tests.access_control.test_no_bare_managers import bare_reads
 
-    for module in (api_plan, forms_plan, views_plan):
+    for module in (plan_api, plan_forms, plan_views):
         assert bare_reads(Path(str(module.__file__)).read_text()) == []
 
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from access_control.models import AccessLogEntry
-from cases import services_plan
 from cases.models import ActionState, Plan, PlanAction, PlanReview, PlanState, ProgressUpdate
+from cases.plans import services as plan_services
 from deadlines.models import Deadline, DeadlineKind, DeadlineState
 from tests.cases.plan_helpers import PlanWorld, access_for, add_action, first_outcome, make_late, plan_world, start
 
@@ -71,7 +71,7 @@ def test_the_plan_shows_what_each_agency_owes_and_what_is_late(api, world):
     make_late(late)
     done = add_action(world, plan, world.health_agency)
     make_late(done)
-    services_plan.complete_plan_action(access=access_for(world.health, world.case), plan_action=done)
+    plan_services.complete_plan_action(access=access_for(world.health, world.case), plan_action=done)
     api.force_authenticate(world.health)
     body = api.get(url("api-plan-detail", plan_id=plan.pk)).json()
     assert [row["id"] for row in body["late"]] == [late.pk]

@@ -1,5 +1,6 @@
 """Event notifications ("a contribution was asked of your agency"): in-app at once, emailed
-once after commit, digest users left to their digest, and a lost email queued again by the sweep."""
+once after commit, digest users left to their digest, and a lost email queued again by the
+outbox's safety net."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from django.utils import timezone
 
 from deadlines import reminders
 from deadlines.models import Notification, NotificationPreference
+from outbox import delivery
+from outbox.models import Message
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,14 +53,21 @@ def test_inactive_people_are_not_told_and_digest_users_wait_for_their_digest():
     assert "Meeting invitation" in mail.outbox[0].body
 
 
+def _email_of(notification_id: int) -> Message:
+    """The outbox message that emails one notification."""
+    return Message.objects.get(kind=reminders.NOTIFICATION_EMAIL, payload__notification_id=notification_id)
+
+
 def test_the_sweep_queues_again_an_email_whose_task_was_lost(django_capture_on_commit_callbacks):
     user = UserFactory.create()
     [notification_id] = reminders.notify([user], "Contribution requested")
-    Notification.objects.filter(pk=notification_id).update(created_at=timezone.now() - timedelta(minutes=10))
+    email = _email_of(notification_id)
+    Message.objects.filter(pk=email.pk).update(queued_at=timezone.now() - timedelta(minutes=10))
     now = timezone.now()
-    assert reminders._requeue_lost_notification_emails(now) == [notification_id]
-    reminders.email_notification(notification_id)
-    assert reminders._requeue_lost_notification_emails(now) == []  # sent: never again
+    assert delivery.take_stale(now) == [email.pk]
+    Message.objects.filter(pk=email.pk).update(queued_at=timezone.now() - timedelta(minutes=10))
+    delivery.deliver(email.pk)
+    assert delivery.take_stale(now) == []  # sent: never again
 
 
 def test_the_sweep_leaves_a_live_email_lease_and_reminder_notifications_alone():
@@ -65,6 +75,6 @@ def test_the_sweep_leaves_a_live_email_lease_and_reminder_notifications_alone():
     [leased] = reminders.notify([user], "Leased")
     [fresh] = reminders.notify([user], "Just written")
     old = timezone.now() - timedelta(minutes=10)
-    Notification.objects.filter(pk=leased).update(created_at=old, email_claimed_at=timezone.now())
-    assert reminders._requeue_lost_notification_emails(timezone.now()) == []
+    Message.objects.filter(pk=_email_of(leased).pk).update(queued_at=old, claimed_at=timezone.now())
+    assert delivery.take_stale(timezone.now()) == []
     assert fresh  # written a moment ago: its own task is still on its way

@@ -23,10 +23,11 @@ from pytest_django.fixtures import Settings
 
 from config.celery import app
 from deadlines import reminders
-from deadlines.models import Notification, ReminderClaim
-from deadlines.tasks import send_reminder
+from outbox import delivery
+from outbox.models import Message
+from outbox.tasks import deliver_message, redeliver_stale
 from tests.clock import Clock
-from tests.deadlines.test_reminders import DUE, OPENED, PoliceDeadline, police_case_deadline
+from tests.deadlines.test_reminders import DUE, OPENED, PoliceDeadline, notifications_of, police_case_deadline
 
 LONDON = ZoneInfo("Europe/London")
 # The BEFORE_5 reminder of DUE (and nothing else) has come due by then.
@@ -81,7 +82,7 @@ def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
 
 
 def claim_sent(claim_id: int) -> Callable[[], bool]:
-    return lambda: ReminderClaim.objects.filter(pk=claim_id, sent_at__isnull=False).exists()
+    return lambda: Message.objects.filter(pk=claim_id, sent_at__isnull=False).exists()
 
 
 def settle() -> None:
@@ -109,12 +110,12 @@ def test_three_sweeps_email_each_reminder_once(worker: None, setup: PoliceDeadli
 
 def test_same_task_delivered_twice_emails_once(worker: None, setup: PoliceDeadline) -> None:
     (claim_id,) = reminders.sweep(NOW, enqueue=False)
-    send_reminder.delay(claim_id)
-    send_reminder.delay(claim_id)
+    deliver_message.delay(claim_id)
+    deliver_message.delay(claim_id)
     wait_for(claim_sent(claim_id))
     settle()
     assert len(mail.outbox) == 1
-    assert Notification.objects.filter(claim_id=claim_id).count() == 1
+    assert notifications_of(claim_id).count() == 1
 
 
 def test_concurrent_sweeps_email_once(worker: None, setup: PoliceDeadline) -> None:
@@ -147,31 +148,29 @@ def test_email_failure_is_retried_then_sent_once(worker: None, setup: PoliceDead
     settle()
     assert FailingOnceBackend.failures == 1
     assert len(mail.outbox) == 1
-    assert ReminderClaim.objects.get(pk=claim_id).attempts == 2
+    assert Message.objects.get(pk=claim_id).attempts == 2
 
 
 def test_worker_killed_mid_send_still_sends_once(worker: None, setup: PoliceDeadline, settings: Settings) -> None:
     # acks_late and reject-on-worker-lost make the broker redeliver a message whose worker died.
-    assert send_reminder.acks_late and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
+    assert deliver_message.acks_late and settings.CELERY_TASK_REJECT_ON_WORKER_LOST
     (claim_id,) = reminders.sweep(NOW, enqueue=False)
     settings.EMAIL_BACKEND = f"{__name__}.DyingBackend"
     with pytest.raises(SystemExit):
-        reminders.send_reminder(claim_id)  # the dying worker: email leased, nothing sent
-    notification = Notification.objects.get(claim_id=claim_id)
-    assert notification.email_claimed_at is not None and notification.emailed_at is None
+        delivery.deliver(claim_id)  # the dying worker: reminder leased, nothing sent
+    notification = notifications_of(claim_id).get()
+    assert Message.objects.get(pk=claim_id).claimed_at is not None and notification.emailed_at is None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
     # Redelivered at once: the lease is still held, so nothing is sent twice.
-    send_reminder.delay(claim_id)
-    wait_for(lambda: ReminderClaim.objects.get(pk=claim_id).attempts >= 2)
+    deliver_message.delay(claim_id)
+    wait_for(lambda: Message.objects.get(pk=claim_id).attempts >= 2)
     settle()
     assert mail.outbox == []
 
-    # Past the lease, the sweep's safety net queues the unsent claim again and it goes, once.
-    Notification.objects.filter(pk=notification.pk).update(
-        email_claimed_at=timezone.now() - reminders.EMAIL_LEASE - timedelta(seconds=1)
-    )
-    assert reminders.sweep(NOW + reminders.REQUEUE_AFTER + timedelta(minutes=1)) == [claim_id]
+    # Past the lease, the outbox's safety net queues the unsent reminder again and it goes, once.
+    Message.objects.filter(pk=claim_id).update(claimed_at=timezone.now() - delivery.lease() - timedelta(seconds=1))
+    assert redeliver_stale(NOW + delivery.requeue_after() + timedelta(minutes=1)) == [claim_id]
     wait_for(claim_sent(claim_id))
     settle()
     assert [m.to for m in mail.outbox] == [[setup.owner.email]]

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.db.models import QuerySet
 
 from agencies.models import AgencyKind, Membership, User
 from cases.models import Case, CaseTeamMember
@@ -20,9 +21,10 @@ from deadlines.models import (
     DeadlineState,
     Notification,
     NotificationPreference,
-    ReminderClaim,
     ReminderKind,
 )
+from outbox.delivery import deliver
+from outbox.models import Message
 from tests.clock import Clock
 from tests.factories import (
     AgencyFactory,
@@ -79,12 +81,25 @@ def police_case_deadline(due_at: datetime = DUE, *, owner_left_team: bool = Fals
 def send_all(now: datetime) -> list[int]:
     claimed = reminders.sweep(now)
     for claim_id in claimed:
-        reminders.send_reminder(claim_id)
+        deliver(claim_id)
     return claimed
 
 
+def reminder_messages(deadline: Deadline) -> QuerySet[Message]:
+    """The deadline's reminders as the outbox holds them."""
+    return Message.objects.filter(kind=reminders.REMINDER, payload__deadline_id=str(deadline.pk))
+
+
 def kinds(deadline: Deadline) -> set[str]:
-    return set(ReminderClaim.objects.filter(deadline=deadline).values_list("kind", flat=True))
+    return {message.payload["kind"] for message in reminder_messages(deadline)}
+
+
+def notifications_of(message_id: int) -> QuerySet[Notification]:
+    """The notifications one reminder (an outbox message) wrote."""
+    reminder = Message.objects.get(pk=message_id).payload
+    return Notification.objects.filter(
+        deadline=reminder["deadline_id"], reminder_kind=reminder["kind"], reminder_due_version=reminder["due_version"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -142,11 +157,11 @@ def test_sweep_marks_past_due_deadlines_overdue() -> None:
 def test_sending_twice_emails_once_and_notifies_once() -> None:
     setup = police_case_deadline()
     (claim_id,) = reminders.sweep(datetime(2026, 11, 30, 18, 0, tzinfo=LONDON))
-    assert reminders.send_reminder(claim_id) is True
-    assert reminders.send_reminder(claim_id) is False
+    assert deliver(claim_id) is True
+    assert deliver(claim_id) is False
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [setup.owner.email]
     assert Notification.objects.filter(recipient=setup.owner).count() == 1
-    assert ReminderClaim.objects.get(pk=claim_id).sent_at is not None
+    assert Message.objects.get(pk=claim_id).sent_at is not None
 
 
 def test_extension_makes_old_reminders_obsolete_and_plans_new_ones() -> None:
@@ -159,26 +174,26 @@ def test_extension_makes_old_reminders_obsolete_and_plans_new_ones() -> None:
     )
     services.decide_extension(by=supervisor, extension=extension, approve=True)
     for claim_id in old_claims:
-        assert reminders.send_reminder(claim_id) is False
+        assert deliver(claim_id) is False
     assert mail.outbox == []
-    assert set(ReminderClaim.objects.filter(pk__in=old_claims).values_list("obsolete", flat=True)) == {True}
+    assert set(Message.objects.filter(pk__in=old_claims).values_list("obsolete", flat=True)) == {True}
     # Nothing is due yet for the new date; 5 working days before it, the new reminder is claimed.
     assert reminders.sweep(now) == []
     new_claims = send_all(datetime(2026, 12, 14, 17, 0, tzinfo=LONDON))
-    assert ReminderClaim.objects.get(pk=new_claims[0]).due_version == 2
+    assert Message.objects.get(pk=new_claims[0]).payload["due_version"] == 2
     assert len(mail.outbox) == 1
 
 
 def test_overdue_reminder_escalates_to_supervisor_and_case_lead() -> None:
     setup = police_case_deadline()
     send_all(DUE + timedelta(hours=1))
-    overdue = Notification.objects.filter(claim__kind=ReminderKind.OVERDUE)
+    overdue = Notification.objects.filter(reminder_kind=ReminderKind.OVERDUE)
     assert set(overdue.values_list("recipient", flat=True)) == {
         setup.owner.pk,
         setup.supervisor.pk,
         setup.case.lead_worker_id,
     }
-    before = Notification.objects.filter(claim__kind=ReminderKind.BEFORE_5)
+    before = Notification.objects.filter(reminder_kind=ReminderKind.BEFORE_5)
     assert set(before.values_list("recipient", flat=True)) == {setup.owner.pk}
 
 
@@ -186,8 +201,8 @@ def test_reminder_hides_the_case_from_a_supervisor_who_cannot_see_it() -> None:
     setup = police_case_deadline(owner_left_team=True)
     child = setup.case.children.get()
     send_all(DUE + timedelta(hours=1))
-    to_supervisor = Notification.objects.get(recipient=setup.supervisor, claim__kind=ReminderKind.OVERDUE)
-    to_lead = Notification.objects.get(recipient=setup.case.lead_worker, claim__kind=ReminderKind.OVERDUE)
+    to_supervisor = Notification.objects.get(recipient=setup.supervisor, reminder_kind=ReminderKind.OVERDUE)
+    to_lead = Notification.objects.get(recipient=setup.case.lead_worker, reminder_kind=ReminderKind.OVERDUE)
     supervisor_mail = next(m for m in mail.outbox if m.to == [setup.supervisor.email] and "Overdue" in m.subject)
     for text in (to_supervisor.title, to_supervisor.body, supervisor_mail.subject, supervisor_mail.body):
         assert setup.case.reference not in text

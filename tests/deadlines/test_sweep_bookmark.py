@@ -11,9 +11,10 @@ from django.db import connection
 
 from datasets.plans import explain, nodes
 from deadlines import reminders
-from deadlines.models import LOOK_NOW, REMINDERS_DONE, Deadline, ReminderClaim, ReminderKind
+from deadlines.models import LOOK_NOW, REMINDERS_DONE, Deadline, ReminderKind
+from outbox.models import Message
 from tests.clock import Clock
-from tests.deadlines.test_reminders import police_case_deadline
+from tests.deadlines.test_reminders import kinds, police_case_deadline
 
 LONDON = ZoneInfo("Europe/London")
 OPENED = datetime(2027, 1, 11, 10, 0, tzinfo=LONDON)  # a Monday
@@ -48,7 +49,7 @@ def test_the_bookmark_moves_on_with_each_reminder_and_ends_when_all_are_claimed(
     assert _bookmark(far_deadline) == DUE + timedelta(microseconds=1)  # overdue once past due
     reminders.sweep(DUE + timedelta(minutes=1))  # marked overdue (which resets it) and claimed
     assert _bookmark(far_deadline) == REMINDERS_DONE
-    assert set(ReminderClaim.objects.filter(deadline=far_deadline).values_list("kind", flat=True)) == set(ReminderKind)
+    assert kinds(far_deadline) == set(ReminderKind)
     assert reminders.sweep(DUE + timedelta(days=30), enqueue=False) == []  # nothing more to claim
 
 
@@ -58,7 +59,7 @@ def test_a_deadline_moved_behind_the_services_back_is_looked_at_again(far_deadli
     Deadline.objects.filter(pk=far_deadline.pk).update(due_at=sooner)  # no service, no bookmark
     assert _bookmark(far_deadline) == LOOK_NOW  # the database reset it
     (claim_id,) = reminders.sweep(datetime(2027, 1, 13, 17, 0, tzinfo=LONDON))  # 1 working day before
-    assert ReminderClaim.objects.get(pk=claim_id).kind == ReminderKind.BEFORE_1
+    assert Message.objects.get(pk=claim_id).payload["kind"] == ReminderKind.BEFORE_1
 
 
 def test_a_deadline_moved_while_the_sweep_works_it_out_keeps_the_reset_for_the_next_sweep(
@@ -83,8 +84,8 @@ def test_a_deadline_moved_while_the_sweep_works_it_out_keeps_the_reset_for_the_n
     assert _bookmark(far_deadline) == LOOK_NOW  # the reset stands
     monkeypatch.setattr(reminders, "_kinds_and_next", work_out)
     (claim_id,) = reminders.sweep(datetime(2027, 1, 13, 17, 0, tzinfo=LONDON))
-    claim = ReminderClaim.objects.get(pk=claim_id)
-    assert (claim.kind, claim.due_version) == (ReminderKind.BEFORE_1, 2)
+    claim = Message.objects.get(pk=claim_id).payload
+    assert (claim["kind"], claim["due_version"]) == (ReminderKind.BEFORE_1, 2)
 
 
 def test_the_sweep_reads_deadlines_over_the_bookmark_index() -> None:

@@ -3,17 +3,17 @@
 The worker runs as a subprocess (prefork pool, one child, acks_late, reject on worker lost,
 prefetch 1) against the test database and the test session's Redis, on a queue of its own.
 Its email backend (tests/deadlines/blocking_email.py) holds the first message mid-send, after
-the email lease is taken, so the test can SIGKILL the process that is sending; every message
-delivered lands as a file, so emails are counted across processes. The email lease is a few
-seconds here (REMINDER_EMAIL_LEASE_SECONDS) instead of 2 minutes, so the tests wait it out in
+the reminder's outbox lease is taken, so the test can SIGKILL the process that is sending;
+every message delivered lands as a file, so emails are counted across processes. The lease is
+a few seconds here (OUTBOX_LEASE_SECONDS) instead of 2 minutes, so the tests wait it out in
 real time.
 
 What it proves:
 - a pool child killed mid-send: the worker rejects the message and the broker redelivers it
   at once; the redelivery finds the dead child's lease held and sends nothing; once the lease
-  has run out, the sweep's safety net queues the unsent claim again and it is emailed, once;
+  has run out, the outbox's safety net queues the unsent reminder again and it is emailed, once;
 - the whole worker killed (main process and child together): the broker keeps the message
-  unacked for its visibility timeout (an hour), so a fresh worker never sees it; the sweep's
+  unacked for its visibility timeout (an hour), so a fresh worker never sees it; the outbox's
   safety net is what sends the reminder, once."""
 
 from __future__ import annotations
@@ -41,12 +41,13 @@ from django.utils import timezone
 
 from config.celery import app
 from deadlines import reminders
-from deadlines.models import Notification, ReminderClaim
-from deadlines.tasks import send_reminder
+from outbox import delivery
+from outbox.models import Message
+from outbox.tasks import deliver_message, redeliver_stale
 from tests.clock import Clock, subprocess_environment
 from tests.database import session_database_url
 from tests.deadlines import blocking_email
-from tests.deadlines.test_reminders import DUE, OPENED, PoliceDeadline, police_case_deadline
+from tests.deadlines.test_reminders import DUE, OPENED, PoliceDeadline, notifications_of, police_case_deadline
 
 LONDON = ZoneInfo("Europe/London")
 # The BEFORE_5 reminder of DUE (and nothing else) has come due by then: one claim, one recipient.
@@ -116,7 +117,7 @@ class Rig:
             REDIS_URL=settings.REDIS_URL,
             EMAIL_BACKEND="tests.deadlines.blocking_email.EmailBackend",
             EMAIL_FILE_PATH=str(self.mail_dir),
-            REMINDER_EMAIL_LEASE_SECONDS=str(LEASE_SECONDS),
+            OUTBOX_LEASE_SECONDS=str(LEASE_SECONDS),
             PYTHONUNBUFFERED="1",
         )
         env[blocking_email.STARTED_ENV] = str(self.started)
@@ -221,7 +222,7 @@ def rig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Rig]:
     rig = Rig(directory=tmp_path)
     # Sends queued by this process (the sweep's included) go to this test's queue only, so no
     # other worker on the same Redis takes them and this worker takes nobody else's.
-    task = app.tasks[send_reminder.name]
+    task = app.tasks[deliver_message.name]
     monkeypatch.setattr(task, "queue", rig.queue, raising=False)
     monkeypatch.setattr(task, "_exec_options", None)
     try:
@@ -249,26 +250,31 @@ def gone(pid: int) -> bool:
 
 
 def attempts(claim_id: int) -> int:
-    return ReminderClaim.objects.get(pk=claim_id).attempts
+    return Message.objects.get(pk=claim_id).attempts
 
 
 def claim_sent(claim_id: int) -> Callable[[], bool]:
-    return lambda: ReminderClaim.objects.filter(pk=claim_id, sent_at__isnull=False).exists()
+    return lambda: Message.objects.filter(pk=claim_id, sent_at__isnull=False).exists()
 
 
-def wait_out_lease(notification: Notification) -> None:
-    """Sleep (in real time: the worker's clock) until the notification's email lease has run out."""
-    notification.refresh_from_db()
-    assert notification.email_claimed_at is not None
-    expires = notification.email_claimed_at + timedelta(seconds=LEASE_SECONDS, milliseconds=500)
+def leased(claim_id: int) -> bool:
+    return Message.objects.get(pk=claim_id).claimed_at is not None
+
+
+def wait_out_lease(claim_id: int) -> None:
+    """Sleep (in real time: the worker's clock) until the reminder's outbox lease has run out."""
+    claimed_at = Message.objects.get(pk=claim_id).claimed_at
+    assert claimed_at is not None
+    expires = claimed_at + timedelta(seconds=LEASE_SECONDS, milliseconds=500)
     remaining = (expires - timezone.now()).total_seconds()
     if remaining > 0:
         time.sleep(remaining)
 
 
 def sweep_after_requeue_delay() -> list[int]:
-    """The beat's sweep, later than the requeue delay after the first: it queues unsent claims again."""
-    return reminders.sweep(NOW + reminders.requeue_after() + timedelta(minutes=1))
+    """The outbox's safety net on beat, later than the requeue delay after the sweep: it queues
+    unsent reminders again."""
+    return redeliver_stale(NOW + delivery.requeue_after() + timedelta(minutes=1))
 
 
 def assert_emailed_once(rig: Rig, setup: PoliceDeadline, claim_id: int) -> None:
@@ -279,22 +285,22 @@ def assert_emailed_once(rig: Rig, setup: PoliceDeadline, claim_id: int) -> None:
     message = message_from_bytes(emails[0].read_bytes())
     assert message["To"] == setup.owner.email
     assert message["Subject"] == "Due in 5 working days: Police contribution to the assessment"
-    (notification,) = Notification.objects.filter(claim_id=claim_id)
+    (notification,) = notifications_of(claim_id)
     assert notification.recipient == setup.owner
     assert notification.emailed_at is not None
 
 
 def test_pool_child_killed_mid_send_is_redelivered_and_the_reminder_goes_once(rig: Rig, setup: PoliceDeadline) -> None:
-    assert send_reminder.acks_late and app.conf.task_reject_on_worker_lost
+    assert deliver_message.acks_late and app.conf.task_reject_on_worker_lost
     (claim_id,) = reminders.sweep(NOW, enqueue=False)
     worker = rig.start_worker()
-    send_reminder.delay(claim_id)
+    deliver_message.delay(claim_id)
 
-    # The pool child has taken the email lease and is talking to the mail server: kill it.
+    # The pool child has taken the reminder's lease and is talking to the mail server: kill it.
     child = rig.sender_pid()
     assert child != worker.pid and child in worker.pool_pids()
-    notification = Notification.objects.get(claim_id=claim_id)
-    assert notification.email_claimed_at is not None and notification.emailed_at is None
+    notification = notifications_of(claim_id).get()
+    assert leased(claim_id) and notification.emailed_at is None
     os.kill(child, signal.SIGKILL)
     killed_at = time.monotonic()
 
@@ -309,12 +315,12 @@ def test_pool_child_killed_mid_send_is_redelivered_and_the_reminder_goes_once(ri
     assert gone(child)
     assert worker.process.poll() is None  # the worker itself lives on
     assert rig.emails() == []
-    assert ReminderClaim.objects.get(pk=claim_id).sent_at is None
+    assert Message.objects.get(pk=claim_id).sent_at is None
     assert rig.unacked() == {}  # the redelivery was acked: nothing left for the broker to redeliver
     assert redelivered_after < LEASE_SECONDS, "the redelivery must come while the lease holds"
 
-    # Once the lease has run out, the sweep's safety net queues the unsent claim again: sent, once.
-    wait_out_lease(notification)
+    # Once the lease has run out, the outbox's safety net queues the unsent reminder again: sent, once.
+    wait_out_lease(claim_id)
     assert sweep_after_requeue_delay() == [claim_id]
     assert_emailed_once(rig, setup, claim_id)
     assert attempts(claim_id) == 3
@@ -323,7 +329,7 @@ def test_pool_child_killed_mid_send_is_redelivered_and_the_reminder_goes_once(ri
 def test_whole_worker_killed_mid_send_the_sweep_sends_the_reminder_once(rig: Rig, setup: PoliceDeadline) -> None:
     (claim_id,) = reminders.sweep(NOW, enqueue=False)
     first = rig.start_worker()
-    task_id = send_reminder.delay(claim_id).id
+    task_id = deliver_message.delay(claim_id).id
     sender = rig.sender_pid()
     assert sender in first.pool_pids()
     first.kill()
@@ -335,9 +341,9 @@ def test_whole_worker_killed_mid_send_the_sweep_sends_the_reminder_once(rig: Rig
     (message,) = rig.unacked().values()
     headers = message["headers"]
     assert isinstance(headers, dict)
-    assert headers["id"] == task_id and headers["task"] == send_reminder.name
-    notification = Notification.objects.get(claim_id=claim_id)
-    assert notification.email_claimed_at is not None and notification.emailed_at is None
+    assert headers["id"] == task_id and headers["task"] == deliver_message.name
+    notification = notifications_of(claim_id).get()
+    assert leased(claim_id) and notification.emailed_at is None
 
     second = rig.start_worker()
     time.sleep(1.0)
@@ -345,9 +351,9 @@ def test_whole_worker_killed_mid_send_the_sweep_sends_the_reminder_once(rig: Rig
     assert rig.emails() == []
     assert len(rig.unacked()) == 1
 
-    # Once the dead worker's lease has run out, the sweep's safety net queues the claim again
-    # and the fresh worker sends it, once.
-    wait_out_lease(notification)
+    # Once the dead worker's lease has run out, the outbox's safety net queues the reminder
+    # again and the fresh worker sends it, once.
+    wait_out_lease(claim_id)
     assert sweep_after_requeue_delay() == [claim_id]
     assert_emailed_once(rig, setup, claim_id)
     assert attempts(claim_id) == 2

@@ -23,10 +23,13 @@ from kombu.exceptions import OperationalError
 
 from agencies.models import Agency, Role
 from config.celery import app as celery_app
-from referrals import notifications
+from outbox import delivery
+from outbox import services as outbox
+from outbox.models import Message
+from outbox.tasks import deliver_message, redeliver_stale
 from referrals.models import Referral, ReferralStatus
+from referrals.notifications import FRONT_DOOR, front_door_dedupe_key
 from referrals.services import submit_public_concern
-from referrals.tasks import SWEEP_AFTER, notify_front_door, notify_unnotified_referrals
 from tests.factories import ReferralFactory, front_door_agency, front_door_worker
 
 CONCERN = {
@@ -52,8 +55,9 @@ class FlakySMTPBackend(LocmemBackend):
         FlakySMTPBackend.attempts += 1
         if FlakySMTPBackend.failures > 0:
             FlakySMTPBackend.failures -= 1
-            claimed = Referral.objects.filter(front_door_notified_at__isnull=False)
-            FlakySMTPBackend.claimed_while_failing.append(claimed.filter(pk=str(self.watched_referral)).exists())
+            claimed = Message.objects.filter(claimed_at__isnull=False, sent_at__isnull=True)
+            key = front_door_dedupe_key(self.watched_referral)
+            FlakySMTPBackend.claimed_while_failing.append(claimed.filter(dedupe_key=key).exists())
             raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
         return super().send_messages(email_messages)
 
@@ -97,15 +101,36 @@ def _front_door() -> Agency:
 
 
 def _committed_row(referral_id: UUID) -> tuple[str, object] | None:
-    """The referral as another connection sees it: only committed data."""
+    """The referral, and when its front door was told, as another connection sees them: only committed data."""
     other = connections.create_connection("default")
     try:
         with other.cursor() as cursor:
-            cursor.execute("SELECT status, front_door_notified_at FROM referrals_referral WHERE id = %s", [referral_id])
+            cursor.execute(
+                "SELECT r.status, m.sent_at FROM referrals_referral r"
+                " LEFT JOIN outbox_message m ON m.dedupe_key = 'front-door:' || r.id::text WHERE r.id = %s",
+                [referral_id],
+            )
             row = cursor.fetchone()
     finally:
         other.close()
     return (row[0], row[1]) if row else None
+
+
+def _front_door_message(referral: Referral) -> Message:
+    return Message.objects.get(dedupe_key=front_door_dedupe_key(referral.pk))
+
+
+def _recorded(referral: Referral) -> int:
+    """A referral made by the factory, with its front door's notification recorded as
+    submitting it records it (but not queued: each test delivers it itself)."""
+    message_id = outbox.record(
+        kind=FRONT_DOOR,
+        dedupe_key=front_door_dedupe_key(referral.pk),
+        payload={"referral_id": str(referral.pk)},
+        enqueue=False,
+    )
+    assert message_id is not None
+    return message_id
 
 
 def _assert_tells_nothing_about_the_child(message: EmailMessage, referral: Referral) -> None:
@@ -119,22 +144,24 @@ def _assert_tells_nothing_about_the_child(message: EmailMessage, referral: Refer
 def test_public_concern_survives_the_broker_being_down_and_the_sweep_sends_it_once(mailoutbox, eager_celery):
     agency = _front_door()
     down = OperationalError("Error 111 connecting to the broker. Connection refused.")
-    with patch.object(notify_front_door, "delay", side_effect=down) as delay:
+    with patch.object(deliver_message, "delay", side_effect=down) as delay:
         referral = submit_public_concern(receiving_agency=agency, data=CONCERN)
-    delay.assert_called_once_with(str(referral.pk))
+    delay.assert_called_once_with(_front_door_message(referral).pk)
 
     assert not connection.in_atomic_block
     assert _committed_row(referral.pk) == (ReferralStatus.SUBMITTED, None)
     assert mailoutbox == []
 
     # Too fresh for the sweep: a queued task may still be on its way.
-    assert notify_unnotified_referrals.apply().get() == 0
-    Referral.objects.filter(pk=referral.pk).update(submitted_at=timezone.now() - SWEEP_AFTER - timedelta(seconds=1))
+    assert redeliver_stale.apply().get() == []
+    Message.objects.filter(dedupe_key=front_door_dedupe_key(referral.pk)).update(
+        queued_at=timezone.now() - delivery.requeue_after() - timedelta(seconds=1)
+    )
 
-    assert notify_unnotified_referrals.apply().get() == 1
+    assert redeliver_stale.apply().get() == [_front_door_message(referral).pk]
     assert len(mailoutbox) == 1
     referral.refresh_from_db()
-    assert referral.front_door_notified_at is not None
+    assert _front_door_message(referral).sent_at is not None
     message = mailoutbox[0]
     assert referral.reference in message.subject
     assert sorted(message.to) == sorted(
@@ -142,36 +169,37 @@ def test_public_concern_survives_the_broker_being_down_and_the_sweep_sends_it_on
     )
     _assert_tells_nothing_about_the_child(message, referral)
 
-    assert notify_unnotified_referrals.apply().get() == 0
+    assert redeliver_stale.apply().get() == []
     assert len(mailoutbox) == 1
 
 
 @pytest.mark.django_db
 def test_a_failed_send_releases_the_claim_and_the_next_attempt_sends_once(flaky_smtp):
     referral = ReferralFactory.create(receiving_agency=_front_door())
+    message_id = _recorded(referral)
     flaky_smtp.failures, flaky_smtp.watched_referral = 1, referral.pk
 
     with pytest.raises(smtplib.SMTPException):
-        notifications.notify_front_door(str(referral.pk))
+        delivery.deliver(message_id)
 
     assert flaky_smtp.claimed_while_failing == [True]
-    referral.refresh_from_db()
-    assert referral.front_door_notified_at is None
+    message = _front_door_message(referral)
+    assert message.sent_at is None and message.claimed_at is None
     assert mail.outbox == []
 
-    assert notify_front_door.apply(args=(str(referral.pk),)).get() is True
+    assert deliver_message.apply(args=(message_id,)).get() is True
     assert len(mail.outbox) == 1
-    referral.refresh_from_db()
-    assert referral.front_door_notified_at is not None
+    assert _front_door_message(referral).sent_at is not None
     _assert_tells_nothing_about_the_child(mail.outbox[0], referral)
 
 
 @pytest.mark.django_db
 def test_the_task_retries_an_smtp_failure_and_sends_exactly_once(flaky_smtp):
     referral = ReferralFactory.create(receiving_agency=_front_door())
+    message_id = _recorded(referral)
     flaky_smtp.failures, flaky_smtp.watched_referral = 1, referral.pk
 
-    result = notify_front_door.apply(args=(str(referral.pk),))
+    result = deliver_message.apply(args=(message_id,))
 
     assert flaky_smtp.attempts == 2 and flaky_smtp.claimed_while_failing == [True]
     assert result.get() is True
@@ -182,9 +210,10 @@ def test_the_task_retries_an_smtp_failure_and_sends_exactly_once(flaky_smtp):
 @pytest.mark.django_db
 def test_two_deliveries_of_the_same_task_send_one_email(mailoutbox):
     referral = ReferralFactory.create(receiving_agency=_front_door())
+    message_id = _recorded(referral)
 
-    first = notify_front_door.apply(args=(str(referral.pk),)).get()
-    second = notify_front_door.apply(args=(str(referral.pk),)).get()
+    first = deliver_message.apply(args=(message_id,)).get()
+    second = deliver_message.apply(args=(message_id,)).get()
 
     assert (first, second) == (True, False)
     assert len(mailoutbox) == 1
@@ -196,11 +225,12 @@ def test_a_duplicate_delivery_while_the_first_is_sending_sends_nothing(settings,
     SlowSMTPBackend.entered.clear()
     SlowSMTPBackend.go_on.clear()
     referral = ReferralFactory.create(receiving_agency=_front_door())
+    message_id = _recorded(referral)
     results: dict[str, bool] = {}
 
     def deliver(name: str) -> None:
         try:
-            results[name] = notify_front_door.apply(args=(str(referral.pk),)).get()
+            results[name] = deliver_message.apply(args=(message_id,)).get()
         finally:
             connection.close()
 
@@ -216,3 +246,20 @@ def test_a_duplicate_delivery_while_the_first_is_sending_sends_nothing(settings,
 
     assert results == {"first": True, "second": False}
     assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_front_door_with_nobody_working_it_is_told_once_somebody_does(mailoutbox):
+    agency = front_door_agency(name="Eastfield Children's Services")
+    referral = ReferralFactory.create(receiving_agency=agency)
+    message_id = _recorded(referral)
+
+    with pytest.raises(delivery.SendLater):
+        delivery.deliver(message_id)
+    message = _front_door_message(referral)
+    assert message.sent_at is None and message.claimed_at is None and not message.obsolete
+    assert mailoutbox == []
+
+    worker = front_door_worker(agency)
+    assert delivery.deliver(message_id) is True
+    assert [m.to for m in mailoutbox] == [[worker.email]]

@@ -1,0 +1,102 @@
+"""The cases app's models, one module per subject: ``children`` (who a case is about),
+``record`` (the case, its team, chronology and documents), ``assessments``, ``meetings`` and
+``plans``. Everything is imported from here, ``from cases.models import Case``: the modules
+are how the code is laid out, this package is where the models are found."""
+
+from __future__ import annotations
+
+from cases.models.assessments import (
+    AssessmentState,
+    Contribution,
+    ContributionState,
+    JointAssessment,
+)
+from cases.models.children import (
+    Child,
+    ChildAddress,
+    ChildAlias,
+    FamilyLink,
+    Person,
+    Relationship,
+    Sex,
+    validate_nhs_number,
+)
+from cases.models.meetings import (
+    ActionState,
+    Meeting,
+    MeetingAction,
+    MeetingAttendee,
+    MeetingKind,
+    MeetingState,
+)
+from cases.models.plans import (
+    Plan,
+    PlanAction,
+    PlanKind,
+    PlanOutcome,
+    PlanReview,
+    PlanState,
+    ProgressRating,
+    ProgressUpdate,
+)
+from cases.models.record import (
+    Case,
+    CaseStatus,
+    CaseTeamMember,
+    ChronologyEntry,
+    ClosureRequest,
+    ConcernCategory,
+    Document,
+    EntryKind,
+    LeadChange,
+    LegalBasis,
+    RiskLevel,
+    SharedItem,
+    Significance,
+    TeamRole,
+    Visibility,
+)
+
+__all__ = [
+    "ActionState",
+    "AssessmentState",
+    "Case",
+    "CaseStatus",
+    "CaseTeamMember",
+    "Child",
+    "ChildAddress",
+    "ChildAlias",
+    "ChronologyEntry",
+    "ClosureRequest",
+    "ConcernCategory",
+    "Contribution",
+    "ContributionState",
+    "Document",
+    "EntryKind",
+    "FamilyLink",
+    "JointAssessment",
+    "LeadChange",
+    "LegalBasis",
+    "Meeting",
+    "MeetingAction",
+    "MeetingAttendee",
+    "MeetingKind",
+    "MeetingState",
+    "Person",
+    "Plan",
+    "PlanAction",
+    "PlanKind",
+    "PlanOutcome",
+    "PlanReview",
+    "PlanState",
+    "ProgressRating",
+    "ProgressUpdate",
+    "Relationship",
+    "RiskLevel",
+    "Sex",
+    "SharedItem",
+    "Significance",
+    "TeamRole",
+    "Visibility",
+    "validate_nhs_number",
+]

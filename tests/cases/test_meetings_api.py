@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +17,6 @@ from access_control.models import AccessLogEntry
 from cases.meetings import api as meeting_api
 from cases.meetings import invitations
 from cases.models import ActionState, Meeting, MeetingAction, MeetingAttendee, MeetingKind, MeetingState
-from config.celery import app
 from deadlines.models import Deadline, DeadlineKind, DeadlineState
 from outbox.models import Message
 from outbox.tasks import deliver_message
@@ -33,7 +30,8 @@ from tests.cases.meeting_helpers import (
     meeting_team,
     schedule,
 )
-from tests.deadlines.test_reliability import _close_worker_connections, settle, wait_for
+from tests.celery_worker import real_worker, wait_for
+from tests.deadlines.test_reliability import settle
 from tests.factories import MembershipFactory
 
 DENIED = AccessLogEntry.Outcome.DENIED
@@ -220,14 +218,8 @@ def test_the_meeting_api_and_pages_reach_data_only_through_the_policy():
 def worker(settings: Any) -> Iterator[None]:
     """A real Celery worker on the test Redis (not eager mode), as in the deadline reliability tests."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert not app.conf.task_always_eager
-    app.control.purge()
-    task_postrun.connect(_close_worker_connections, weak=False)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
-            yield
-    finally:
-        task_postrun.disconnect(_close_worker_connections)
+    with real_worker():
+        yield
 
 
 @pytest.mark.django_db(transaction=True)

@@ -13,19 +13,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from django.db import connections
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from config.celery import app
 from deadlines import reminders
 from outbox import delivery
 from outbox.models import Message
 from outbox.tasks import deliver_message, redeliver_stale
+from tests.celery_worker import real_worker, wait_for
 from tests.clock import Clock
 from tests.deadlines.test_reminders import DUE, OPENED, PoliceDeadline, notifications_of, police_case_deadline
 
@@ -54,31 +52,11 @@ class DyingBackend(EmailBackend):
         raise SystemExit("worker killed")
 
 
-def _close_worker_connections(**kwargs: object) -> None:
-    # The worker thread's own database connection must not outlive the test database.
-    connections.close_all()
-
-
 @pytest.fixture
 def worker(settings: Settings) -> Iterator[None]:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert not app.conf.task_always_eager
-    app.control.purge()
-    task_postrun.connect(_close_worker_connections, weak=False)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
-            yield
-    finally:
-        task_postrun.disconnect(_close_worker_connections)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for the worker")
+    with real_worker():
+        yield
 
 
 def claim_sent(claim_id: int) -> Callable[[], bool]:

@@ -12,20 +12,18 @@ from smtplib import SMTPException
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.core import mail
 from django.core.mail import send_mail
 from django.core.mail.backends.locmem import EmailBackend
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from pytest_django.fixtures import Settings
 
-from config.celery import app
 from outbox import delivery
 from outbox import services as outbox
 from outbox.models import Message
 from outbox.tasks import deliver_message, redeliver_stale
+from tests.celery_worker import real_worker, wait_for
 
 TEST_KIND = "tests.greeting"
 
@@ -56,30 +54,10 @@ def greeting_sender(settings: Settings) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 
-def _close_worker_connections(**kwargs: object) -> None:
-    # The worker thread's own database connection must not outlive the test database.
-    connections.close_all()
-
-
 @pytest.fixture
 def worker() -> Iterator[None]:
-    assert not app.conf.task_always_eager
-    app.control.purge()
-    task_postrun.connect(_close_worker_connections, weak=False)
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10):
-            yield
-    finally:
-        task_postrun.disconnect(_close_worker_connections)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 20.0) -> None:
-    give_up = time.monotonic() + timeout
-    while time.monotonic() < give_up:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for the worker")
+    with real_worker():
+        yield
 
 
 def sent(message_id: int) -> Callable[[], bool]:

@@ -8,6 +8,7 @@
 # its pending notification emails.
 
 from django.db import migrations, models
+from django.utils import timezone
 
 REMINDERS = """
 INSERT INTO outbox_message (kind, dedupe_key, payload, created_at, queued_at, claimed_at, attempts, sent_at, obsolete)
@@ -50,7 +51,7 @@ SELECT 'deadlines.notification_email', 'notification-email:' || n.id, jsonb_buil
        n.created_at, n.created_at, n.email_claimed_at, 0, false
 FROM deadlines_notification n
 WHERE n.claim_id IS NULL AND n.emailed_at IS NULL AND n.in_digest_at IS NULL
-  AND n.created_at > now() - interval '2 days'
+  AND n.created_at > %(now)s - interval '2 days'
   AND NOT EXISTS (
       SELECT 1 FROM deadlines_notificationpreference p WHERE p.user_id = n.recipient_id AND p.daily_digest
   )
@@ -65,6 +66,24 @@ WHERE m.kind = 'deadlines.notification_email' AND m.sent_at IS NULL
 
 DELETE FROM outbox_message WHERE kind = 'deadlines.notification_email';
 """
+
+
+def _statements(sql: str) -> list[str]:
+    return [statement.strip() for statement in sql.split(";") if statement.strip()]
+
+
+def event_emails(apps, schema_editor):
+    # "The last two days" by the application's clock, not the database server's: the one tests pin.
+    now = timezone.now()
+    with schema_editor.connection.cursor() as cursor:
+        for statement in _statements(EVENT_EMAILS):
+            cursor.execute(statement, {"now": now})
+
+
+def event_emails_back(apps, schema_editor):
+    with schema_editor.connection.cursor() as cursor:
+        for statement in _statements(EVENT_EMAILS_BACK):
+            cursor.execute(statement)
 
 
 class Migration(migrations.Migration):
@@ -96,7 +115,7 @@ class Migration(migrations.Migration):
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.RunSQL(REMINDERS, REMINDERS_BACK),
-        migrations.RunSQL(EVENT_EMAILS, EVENT_EMAILS_BACK),
+        migrations.RunPython(event_emails, event_emails_back),
         migrations.RemoveConstraint(model_name="notification", name="one_notification_per_claim"),
         migrations.RemoveField(model_name="notification", name="claim"),
         migrations.RemoveField(model_name="notification", name="email_claimed_at"),

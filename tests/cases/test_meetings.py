@@ -307,6 +307,8 @@ def invitation_message(attendee: MeetingAttendee, sequence: int) -> Message:
 
 
 def calendar_event(**overrides: Any) -> ics.CalendarEvent:
+    """A meeting as a calendar sees it, at a fixed moment: ``ics.build_calendar`` is given its
+    ``now`` and reads no clock, so nothing here is compared with the real date."""
     fields: dict[str, Any] = {
         "uid": "meeting-1@tandem",
         "sequence": 0,

@@ -14,7 +14,7 @@ from access_control.policy import (
     ServiceReferralAccess,
     ServiceReferralAction,
     active_memberships,
-    front_door_agencies,
+    front_door_ids,
     visible_cases,
     visible_referrals,
     visible_service_referrals,
@@ -35,8 +35,9 @@ def inbox(*, user: User, agency: Agency | None = None, include_decided: bool = F
 
     Those waiting are named by their statuses (not "all but decided"), so they are read
     through the index on (receiving agency, status): a front door's decided referrals, nearly
-    all it ever had, are never read to be left out."""
-    referrals = visible_referrals(user).filter(receiving_agency__in=front_door_agencies(user))
+    all it ever had, are never read to be left out. The front doors are the ids
+    ``visible_referrals`` has just read (``front_door_ids``), not a subquery of them again."""
+    referrals = visible_referrals(user).filter(receiving_agency__in=front_door_ids(user))
     if agency is not None:
         referrals = referrals.filter(receiving_agency=agency)
     referrals = referrals.filter(status__in=IN_THE_INBOX if include_decided else WAITING_AT_FRONT_DOOR)

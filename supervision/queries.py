@@ -32,7 +32,7 @@ from access_control.policy import (
     CaseAccess,
     active_memberships,
     cases_with_supervised_lead,
-    front_door_agencies,
+    front_door_ids,
     of_supervisee,
     readable_entries,
     supervisee_memberships,
@@ -266,10 +266,8 @@ def sign_offs_awaiting(user: User) -> QuerySet[Referral]:
     supervised_doors = active_memberships(user).filter(role=Role.SUPERVISOR).values("agency_id")
     return (
         visible_referrals(user)
-        .filter(
-            status=ReferralStatus.AWAITING_SIGNOFF,
-            receiving_agency__in=front_door_agencies(user).filter(pk__in=supervised_doors),
-        )
+        .filter(status=ReferralStatus.AWAITING_SIGNOFF, receiving_agency__in=front_door_ids(user))
+        .filter(receiving_agency__in=supervised_doors)
         .exclude(decided_by=user)
         .select_related("receiving_agency", "decided_by")
         .order_by("decided_at", "pk")

@@ -7,16 +7,20 @@ from __future__ import annotations
 import itertools
 import threading
 from io import StringIO
+from pathlib import Path
+from uuid import uuid4
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import ProgrammingError, connection, transaction
+from django.db import OperationalError, ProgrammingError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
 from access_control import audit, policy
 from access_control.models import AccessLogEntry
 from cases import services
+from cases.models import Case, RiskLevel
 from tests.access_control.tampering import tamper
 from tests.factories import CaseFactory, ChildFactory, EntryFactory, MembershipFactory
 
@@ -58,6 +62,71 @@ def test_raw_sql_update_and_delete_are_refused_by_the_database():
         with pytest.raises(ProgrammingError, match="append-only: DELETE refused"), transaction.atomic():
             cursor.execute("DELETE FROM access_control_accesslogentry")
     assert AccessLogEntry.objects.get(pk=row.pk).outcome == "allowed"
+
+
+@pytest.mark.parametrize("table", ["access_control_accesslogentry", "access_control_accessloganchor"])
+def test_truncate_is_refused_by_the_database(table):
+    _write_rows(3)
+    audit.anchor_heads()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # this test's own inserts, checked first
+        with pytest.raises(ProgrammingError, match="append-only: TRUNCATE refused"), transaction.atomic():
+            cursor.execute(f"TRUNCATE {table}")
+        with pytest.raises(ProgrammingError, match="append-only: TRUNCATE refused"), transaction.atomic():
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert AccessLogEntry.objects.count() == 3
+    assert audit.verify_chain() == (3, None)
+
+
+def test_a_truncate_past_the_triggers_is_found_against_the_anchors():
+    # Only a superuser can silence the triggers (the application's role in production is not
+    # one): what they wipe, anchors written before still tell.
+    _write_rows(3)
+    audit.anchor_heads()
+    with connection.cursor() as cursor, transaction.atomic():
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("TRUNCATE access_control_accesslogentry")
+    assert not AccessLogEntry.objects.exists()
+    with pytest.raises(CommandError, match=r"is empty but was anchored at row 3"):
+        call_command("verify_access_log")
+
+
+APP_ROLE_SQL = Path(settings.BASE_DIR) / "deploy" / "app-role.sql"
+
+
+def test_the_application_role_of_the_readme_appends_to_the_log_and_cannot_alter_it():
+    """deploy/app-role.sql, as the README has production run it, on a real role."""
+    role = f"tandem_app_{uuid4().hex[:12]}"  # roles are shared by every database of the server
+    _write_rows(1)
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"CREATE ROLE {role} NOSUPERUSER NOLOGIN")  # rolled back with the test
+        cursor.execute(APP_ROLE_SQL.read_text().replace("tandem_app", role))
+        cursor.execute(f"SET LOCAL ROLE {role}")
+        try:
+            row = audit.record(user=None, action="view_case", object_type="case", allowed=True, rule="test")
+            assert audit.verify_chain() == (2, None)
+            for refused in (
+                f"UPDATE access_control_accesslogentry SET rule = 'x' WHERE id = {int(row.pk)}",  # noqa: S608
+                "DELETE FROM access_control_accesslogentry",
+                "TRUNCATE access_control_accesslogentry",
+                "DELETE FROM access_control_accessloganchor",
+                "TRUNCATE access_control_accessloganchor",
+                "ALTER TABLE access_control_accesslogentry DISABLE TRIGGER access_log_append_only",
+                "SET session_replication_role = replica",
+            ):
+                # Refused for want of the privilege, before any trigger is reached.
+                with (
+                    pytest.raises((ProgrammingError, OperationalError), match=r"permission denied|must be owner"),
+                    transaction.atomic(),
+                ):
+                    cursor.execute(refused)
+            case = CaseFactory.create()  # the rest of the schema it reads and writes
+            assert Case.objects.filter(pk=case.pk).update(risk_level=RiskLevel.HIGH) == 1
+        finally:
+            cursor.execute("RESET ROLE")
+    assert AccessLogEntry.objects.count() == 2
 
 
 # --- tamper evidence ------------------------------------------------------------------

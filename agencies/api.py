@@ -13,13 +13,13 @@ from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from access_control.policy import active_memberships, get_administered_agency, get_agency_membership
 from access_control.request_context import request_user
 from agencies import queries, services
 from agencies.models import Agency, Membership, Role, User
+from web.throttling import AnonRateThrottle
 
 
 class ObtainTokenApi(ObtainAuthToken):

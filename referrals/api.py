@@ -36,7 +36,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from access_control import audit, policy
@@ -51,6 +50,7 @@ from referrals.models import CASE_DECISIONS, Referral, ReferralAddition, Referra
 from referrals.queries import KnownChild
 from referrals.rate_limits import client_address
 from web.pagination import CountedPagination, PaginatedApi
+from web.throttling import AnonRateThrottle
 
 NOT_A_FRONT_DOOR = "That agency does not take referrals."
 NOT_A_MATCH_CASE = "Choose a case offered among this referral's matches."

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pytest
 from django.db import transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.backends.postgresql.operations import DatabaseOperations
 from rest_framework.test import APIClient
 
@@ -21,7 +22,7 @@ def flush_past_the_access_logs_guard() -> Iterator[None]:
     every other statement of the suite meets the triggers as production does."""
     flush = DatabaseOperations.execute_sql_flush
 
-    def execute_sql_flush(self: DatabaseOperations, sql_list: list[str]) -> None:
+    def execute_sql_flush(self: BaseDatabaseOperations, sql_list: Iterable[str]) -> None:
         with transaction.atomic(using=self.connection.alias):
             with self.connection.cursor() as cursor:
                 cursor.execute("SET LOCAL session_replication_role = replica")

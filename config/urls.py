@@ -32,6 +32,7 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/", include("accounts.urls")),
     path("agencies/", include("agencies.urls")),
     # The supervisor's pages share the /cases/ prefix; mounted first so that no pattern of
     # cases, now or later, can take their paths.

@@ -6,8 +6,8 @@ Every module is in one room: the ground floor (``web``), models, the policy
 (``config``, ``demo``, ``datasets``' generation). A module imports only from its own room or
 rooms below it; interface modules may also import each other's reference serializers and
 forms. Within the domain, tasks and interface rooms the apps stand in an order (agencies,
-outbox, deadlines, cases, referrals, supervision): an app imports only itself and the apps
-before it. Only tasks modules and the outbox (which queues its own delivery after commit)
+accounts, outbox, deadlines, cases, referrals, supervision): an app imports only itself and
+the apps before it. Only tasks modules and the outbox (which queues its own delivery after commit)
 import a tasks module.
 Imports inside functions count the same: hiding one there does not remove the dependency."""
 
@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PROJECT_APPS = (
     "web",
     "agencies",
+    "accounts",
     "access_control",
     "deadlines",
     "outbox",
@@ -34,7 +35,7 @@ PROJECT_APPS = (
     "config",
 )
 # The order of the apps whose domain, tasks and interface rooms build on one another.
-APP_ORDER = ("agencies", "outbox", "deadlines", "cases", "referrals", "supervision")
+APP_ORDER = ("agencies", "accounts", "outbox", "deadlines", "cases", "referrals", "supervision")
 TOP_APPS = ("config", "demo", "datasets")
 INTERFACE_PARTS = {"views", "api", "forms", "urls", "context_processors", "admin", "apps", "management"}
 ROOMS = ("ground floor", "models", "policy", "domain", "tasks", "interface", "top")

@@ -122,3 +122,10 @@ def test_an_oversized_report_is_refused(client):
 
 def test_reports_are_only_posted(client):
     assert client.get(reverse("csp_report")).status_code == 405
+
+
+def test_powerful_browser_features_are_off_on_every_page(client):
+    for response in (client.get(reverse("login")), client.get(reverse("healthz"))):
+        policy = dict(part.split("=", 1) for part in response["Permissions-Policy"].split(", "))
+        for feature in ("camera", "microphone", "geolocation", "payment", "usb", "display-capture"):
+            assert policy[feature] == "()", feature

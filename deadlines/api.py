@@ -60,6 +60,8 @@ class NotificationPreferenceSerializer(serializers.ModelSerializer[NotificationP
     class Meta:
         model = NotificationPreference
         fields = ["daily_digest"]
+        # A PUT says the whole preference: without it, 400 (the model's default made it optional).
+        extra_kwargs = {"daily_digest": {"required": True}}
 
 
 class MyTasksApi(PaginatedApi):

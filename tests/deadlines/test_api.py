@@ -100,6 +100,15 @@ def test_notification_preference_read_and_change(api_client, lead):
     assert NotificationPreference.objects.get(user=lead).daily_digest
 
 
+@pytest.mark.parametrize(
+    "body", [{}, {"daily_digest": None}, {"daily_digest": "sometimes"}, {"digest": True}, []], ids=repr
+)
+def test_a_preference_put_without_a_choice_is_a_400_and_changes_nothing(api_client, lead, body):
+    response = api_client.put(url("api-notification-preference"), body, format="json")
+    assert response.status_code == 400
+    assert not NotificationPreference.objects.filter(user=lead, daily_digest=True).exists()
+
+
 def test_schema_is_valid_with_the_deadline_endpoints(tmp_path):
     target = tmp_path / "schema.yaml"
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))

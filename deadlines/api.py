@@ -120,7 +120,7 @@ class NotificationPreferenceApi(APIView):
     @extend_schema(responses=NotificationPreferenceSerializer)
     def get(self, request: Request) -> Response:
         """Whether I take one daily digest instead of an email per reminder."""
-        preference = notification_services.preference_for(request_user(request))
+        preference = queries.preference_of(request_user(request))
         return Response(NotificationPreferenceSerializer(preference).data)
 
     @extend_schema(request=NotificationPreferenceSerializer, responses=NotificationPreferenceSerializer)

@@ -30,9 +30,3 @@ def set_digest(*, user: User, daily_digest: bool) -> NotificationPreference:
         preference.full_clean()
         preference.save(update_fields=["daily_digest"])
     return preference
-
-
-def preference_for(user: User) -> NotificationPreference:
-    """The user's preference, created with the default (an email per reminder) on first use."""
-    preference, _ = NotificationPreference.objects.get_or_create(user=user)
-    return preference

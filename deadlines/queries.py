@@ -24,7 +24,7 @@ from django.utils import timezone
 from access_control import policy
 from access_control.policy.base import equals_any
 from agencies.models import Role, SupervisionLine, User
-from deadlines.models import LIVE_STATES, Deadline, DeadlineState, Extension, Notification
+from deadlines.models import LIVE_STATES, Deadline, DeadlineState, Extension, Notification, NotificationPreference
 
 
 def overdue_now() -> Q:
@@ -54,6 +54,12 @@ def notifications_for(user: User) -> QuerySet[Notification]:
         return Notification.objects.none()
     unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
     return Notification.objects.filter(recipient=user).order_by(unread.desc(), "-created_at", "-pk")
+
+
+def preference_of(user: User) -> NotificationPreference:
+    """The user's notification preference: the one they chose, or the default (an email per
+    reminder, unsaved) until they choose. Reading it writes nothing."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(user=user)
 
 
 def unread_count(user: User) -> int:

@@ -116,7 +116,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
 def notifications(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     page = Paginator(queries.notifications_for(user), NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    preference = notification_services.preference_for(user)
+    preference = queries.preference_of(user)
     return render(
         request,
         "deadlines/notifications.html",

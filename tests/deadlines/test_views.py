@@ -222,6 +222,27 @@ def test_notifications_empty_state(client, lead):
     assert "You have no notifications." in html(client.get(reverse("deadlines:notifications")))
 
 
+def test_reading_the_notifications_page_and_preference_writes_nothing(client, lead, api_client):
+    """Only the access log and the session (renewed by every request) are written on a GET."""
+    api_client.force_authenticate(lead)
+    for get in (
+        lambda: client.get(reverse("deadlines:notifications")),
+        lambda: api_client.get(reverse("api-notification-preference")),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert get().status_code == 200
+        writes = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+            and "access_control_accesslogentry" not in q["sql"]
+            and "django_session" not in q["sql"]
+        ]
+        assert writes == []
+    assert not NotificationPreference.objects.filter(user=lead).exists()
+    assert 'name="daily_digest"' in html(client.get(reverse("deadlines:notifications")))
+
+
 def test_header_shows_unread_count_to_eyes_and_screen_readers(client, lead):
     NotificationFactory.create_batch(3, recipient=lead)
     NotificationFactory.create(recipient=lead, read_at=timezone.now())

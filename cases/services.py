@@ -41,6 +41,7 @@ from cases.models import (
     TeamRole,
     Visibility,
 )
+from cases.uploads import check_upload
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -341,34 +342,6 @@ def _write_correction(
     return new
 
 
-_MAGIC = {
-    "application/pdf": (b"%PDF",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (b"PK\x03\x04",),
-}
-
-
-def _check_file(upload: UploadedFile) -> str:
-    content_type = (upload.content_type or "").split(";")[0].strip().lower()
-    if content_type not in settings.DOCUMENT_CONTENT_TYPES:
-        raise ValidationError({"file": "Upload a PDF, Word (.docx), JPEG, PNG or plain text file."})
-    if upload.size is None or upload.size == 0:
-        raise ValidationError({"file": "The file is empty."})
-    if upload.size > settings.DOCUMENT_MAX_BYTES:
-        limit = settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
-        raise ValidationError({"file": f"The file is larger than {limit} MB."})
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    magic = _MAGIC.get(content_type)
-    if magic and not any(head.startswith(m) for m in magic):
-        raise ValidationError({"file": "The file's content does not match its type."})
-    if content_type == "text/plain" and b"\x00" in head:
-        raise ValidationError({"file": "The file's content does not match its type."})
-    return content_type
-
-
 @checked(Action.UPLOAD_DOCUMENT)
 def upload_document(
     *,
@@ -385,7 +358,7 @@ def upload_document(
     agency = _author_agency(access)
     named = list(named_viewers or [])
     check_sharing(access=access, agency=agency, visibility=visibility, legal_basis=legal_basis, named=named)
-    content_type = _check_file(upload)
+    content_type = check_upload(upload)
     if entry is not None and entry.case_id != access.case.pk:
         raise ValidationError({"entry": "That entry belongs to another case."})
     document = Document(

@@ -30,6 +30,7 @@ from cases.models import (
     Visibility,
 )
 from tests.access_control.test_no_bare_managers import bare_reads
+from tests.documents import pdf_bytes
 from tests.factories import (
     AgencyFactory,
     CaseFactory,
@@ -43,7 +44,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF_BYTES = pdf_bytes()
 
 
 def url(name: str, **kwargs: object) -> str:

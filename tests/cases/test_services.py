@@ -29,6 +29,7 @@ from cases.models import (
     TeamRole,
     Visibility,
 )
+from tests.documents import pdf_bytes
 from tests.factories import (
     AgencyFactory,
     CaseFactory,
@@ -272,7 +273,7 @@ def media_root(settings, tmp_path):
 
 def test_upload_document_stores_a_valid_file_under_a_random_name(media_root):
     case = CaseFactory.create()
-    upload = SimpleUploadedFile("Amal Okafor plan.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    upload = SimpleUploadedFile("Amal Okafor plan.pdf", pdf_bytes(), content_type="application/pdf")
     document = services.upload_document(access=lead_access(case), upload=upload, title="Plan")
     assert document.content_type == "application/pdf"
     stored_name = str(document.file.name)

@@ -30,6 +30,7 @@ from cases.models import (
     Visibility,
 )
 from cases.views import SEARCH_SESSION_KEY
+from tests.documents import pdf_bytes
 from tests.factories import (
     AgencyFactory,
     CaseFactory,
@@ -43,7 +44,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4 synthetic\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
@@ -81,6 +82,10 @@ class AccessLogEntry(models.Model):
         indexes = [
             models.Index(fields=["case", "-id"]),
             models.Index(fields=["user", "-id"]),
+            # The security log: an agency's members' authentication events (access_control.security_log).
+            models.Index(
+                fields=["object_id", "-id"], condition=Q(object_type="account"), name="access_log_account_events"
+            ),
         ]
         constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="access_log_one_row_per_place")]
         verbose_name_plural = "access log entries"

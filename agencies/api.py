@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from access_control.policy import active_memberships, get_administered_agency, get_agency_membership
 from access_control.request_context import request_user
 from agencies import queries, services
+from agencies.filters import MemberFilters
 from agencies.models import Agency, Membership, Role, User
 from web.throttling import AnonRateThrottle
 
@@ -75,9 +76,7 @@ class MemberListApi(APIView):
         role = serializers.ChoiceField(choices=Role.choices)
         job_title = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
 
-    class FilterSerializer(serializers.Serializer[None]):
-        status = serializers.ChoiceField(choices=["active", "ended", "all"], required=False, default="active")
-        role = serializers.ChoiceField(choices=Role.choices, required=False, default="")
+    FilterSerializer = MemberFilters.query_serializer()
 
     @extend_schema(parameters=[FilterSerializer], responses=MemberSerializer(many=True))
     def get(self, request: Request, agency_id: int) -> Response:

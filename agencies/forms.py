@@ -37,9 +37,3 @@ class SupervisorForm(ServiceErrorsMixin, forms.Form):
         field = self.fields["supervisor"]
         assert isinstance(field, MemberChoiceField)
         field.queryset = supervisors
-
-
-class MemberFilterForm(forms.Form):
-    STATUS_CHOICES = [("active", "Active"), ("ended", "Deactivated"), ("all", "All")]
-    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, initial="active")
-    role = forms.ChoiceField(choices=[("", "Any role"), *Role.choices], required=False)

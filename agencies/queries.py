@@ -34,19 +34,5 @@ def current_supervisor(membership: Membership) -> Membership | None:
     return line.supervisor if line else None
 
 
-def supervision_over(user_id: int, agency_id: int) -> QuerySet[SupervisionLine]:
-    """The active supervision lines over a person as a member of one agency: both memberships
-    active and in that agency. Who supervises the owner of a deadline, or the lead of an
-    assessment, is always this."""
-    return SupervisionLine.objects.filter(
-        active=True,
-        supervisor__active=True,
-        supervisor__agency=agency_id,
-        supervisee__user=user_id,
-        supervisee__active=True,
-        supervisee__agency=agency_id,
-    )
-
-
 def membership_history(membership: Membership) -> QuerySet[MembershipEvent]:
     return membership.events.select_related("actor")

@@ -18,7 +18,9 @@ from access_control.policy import (
 )
 from access_control.request_context import request_user
 from agencies import queries, services
-from agencies.forms import ChangeRoleForm, InviteMemberForm, MemberFilterForm, SupervisorForm
+from agencies.filters import MemberFilters
+from agencies.forms import ChangeRoleForm, InviteMemberForm, SupervisorForm
+from web.forms import saved
 
 MEMBERS_PER_PAGE = 25
 
@@ -37,8 +39,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def member_list(request: HttpRequest, agency_id: int) -> HttpResponse:
     user = request_user(request)
     agency = get_administered_agency(user, agency_id)
-    filters = MemberFilterForm(request.GET or None)
-    criteria = filters.cleaned_data if filters.is_valid() else {"status": "active"}
+    filters = MemberFilters(request.GET or None)
+    criteria = filters.criteria()
     members = queries.member_list(
         user=user,
         agency=agency,
@@ -51,7 +53,7 @@ def member_list(request: HttpRequest, agency_id: int) -> HttpResponse:
     return render(
         request,
         "agencies/member_list.html",
-        {"agency": agency, "page": page, "filters": filters, "query": query.urlencode()},
+        {"agency": agency, "page": page, "filters": filters.form, "query": query.urlencode()},
     )
 
 
@@ -61,14 +63,10 @@ def member_invite(request: HttpRequest, agency_id: int) -> HttpResponse:
     user = request_user(request)
     agency = get_administered_agency(user, agency_id)
     form = InviteMemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership = services.invite_member(by=user, agency=agency, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"{membership.user.full_name} was invited as {membership.get_role_display()}.")
-            return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
+    if done := saved(request, form, lambda data: services.invite_member(by=user, agency=agency, **data)):
+        membership = done.result
+        messages.success(request, f"{membership.user.full_name} was invited as {membership.get_role_display()}.")
+        return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
     return render(request, "agencies/member_invite.html", {"agency": agency, "form": form})
 
 
@@ -85,24 +83,20 @@ def member_detail(request: HttpRequest, agency_id: int, membership_id: int) -> H
     supervisor_form = SupervisorForm(
         request.POST if posted == "supervisor" else None, supervisors=supervisors, initial={"supervisor": supervisor}
     )
-    if posted == "role" and role_form.is_valid():
-        try:
-            services.change_role(by=user, membership=membership, role=role_form.cleaned_data["role"])
-        except ValidationError as error:
-            role_form.add_service_errors(error)
-        else:
-            messages.success(request, "Role changed.")
-            return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
-    if posted == "supervisor" and supervisor_form.is_valid():
-        try:
-            services.set_supervisor(
-                by=user, membership=membership, supervisor=supervisor_form.cleaned_data["supervisor"]
-            )
-        except ValidationError as error:
-            supervisor_form.add_service_errors(error)
-        else:
-            messages.success(request, "Supervisor changed.")
-            return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
+    if posted == "role" and saved(
+        request,
+        role_form,
+        lambda data: services.change_role(by=user, membership=membership, role=data["role"]),
+        "Role changed.",
+    ):
+        return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
+    if posted == "supervisor" and saved(
+        request,
+        supervisor_form,
+        lambda data: services.set_supervisor(by=user, membership=membership, supervisor=data["supervisor"]),
+        "Supervisor changed.",
+    ):
+        return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
     return render(
         request,
         "agencies/member_detail.html",

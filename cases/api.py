@@ -28,13 +28,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from access_control import audit, policy
+from access_control import policy
 from access_control.models import AccessLogEntry, BreakGlassGrant
 from access_control.policy import Action, CaseAccess
 from access_control.request_context import request_user
 from agencies.api import AgencyRefSerializer, PersonRefSerializer
 from agencies.models import Agency, User
 from cases import queries, services
+from cases.filters import CaseFilters, ChronologyFilters
 from cases.models import (
     Case,
     CaseStatus,
@@ -392,9 +393,7 @@ def _case_detail(access: CaseAccess) -> dict[str, Any]:
 class CaseListApi(PaginatedApi):
     pagination_class = CountedPagination
 
-    class FilterSerializer(serializers.Serializer[None]):
-        status = serializers.ChoiceField(choices=CaseStatus.choices, required=False, default="")
-        risk_level = serializers.ChoiceField(choices=RiskLevel.choices, required=False, default="")
+    FilterSerializer = CaseFilters.query_serializer()
 
     @extend_schema(parameters=[FilterSerializer], responses=CaseSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -403,7 +402,7 @@ class CaseListApi(PaginatedApi):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         cases = queries.my_cases(user=user, **filters.validated_data)
-        audit.record(user=user, action=Action.LIST, object_type="case", allowed=True, rule="need-to-know filter")
+        policy.log_listing(user, policy.Listing.CASES)
         return self.paginated_response(request, cases, CaseSerializer)
 
 
@@ -426,7 +425,7 @@ class CaseSearchApi(PaginatedApi):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         cases = queries.my_cases(user=user, **data.validated_data)
-        audit.record(user=user, action="search", object_type="case", allowed=True, rule="need-to-know filter")
+        policy.log_listing(user, policy.Listing.CASE_SEARCH)
         return self.paginated_response(request, cases, CaseSerializer)
 
 
@@ -503,9 +502,7 @@ class EntryInputSerializer(serializers.Serializer[None]):
 
 
 class CaseEntriesApi(PaginatedApi):
-    class FilterSerializer(serializers.Serializer[None]):
-        agency = serializers.IntegerField(required=False, default=None)
-        kind = serializers.ChoiceField(choices=EntryKind.choices, required=False, default="")
+    FilterSerializer = ChronologyFilters.query_serializer()
 
     @extend_schema(parameters=[FilterSerializer], responses=EntrySerializer(many=True))
     def get(self, request: Request, case_id: UUID) -> Response:
@@ -543,17 +540,18 @@ class EntryDetailApi(APIView):
 class EntryCorrectApi(APIView):
     @extend_schema_serializer(component_name="EntryCorrectionInput")
     class InputSerializer(EntryInputSerializer):
-        # A correction changes only what it names; everything else is kept from the old version.
-        event_date = serializers.DateField(required=False)
-        kind = serializers.ChoiceField(choices=EntryKind.choices, required=False)
-        summary = serializers.CharField(max_length=200, required=False)
-        detail = serializers.CharField(required=False, allow_blank=True)
-        significance = serializers.ChoiceField(choices=Significance.choices, required=False)
-        visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
-        legal_basis = serializers.ChoiceField(choices=LegalBasis.choices, required=False, allow_blank=True)
-        legal_basis_note = serializers.CharField(max_length=300, required=False, allow_blank=True)
-        named_viewers = serializers.ListField(child=serializers.IntegerField(), required=False)
         correction_reason = serializers.CharField(max_length=300)
+
+        def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+            # A correction changes only what it names; everything else is kept from the old
+            # version: each field of an entry is optional and has no default (as ``partial=True``
+            # would make them), while the reason is required.
+            fields = super().get_fields()
+            for name, field in fields.items():
+                if name != "correction_reason":
+                    field.required = False
+                    field.default = serializers.empty
+            return fields
 
     @extend_schema(request=InputSerializer, responses={201: EntrySerializer})
     def post(self, request: Request, entry_id: UUID) -> Response:

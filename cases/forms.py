@@ -36,12 +36,7 @@ def text_area(rows: int = 4) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
-# --- the list --------------------------------------------------------------------------
-
-
-class CaseFilterForm(forms.Form):
-    status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *CaseStatus.choices], required=False)
-    risk_level = forms.ChoiceField(label="Risk", choices=[("", "Any risk"), *RiskLevel.choices], required=False)
+# --- the list (its filters: cases.filters) ---------------------------------------------
 
 
 class CaseSearchForm(forms.Form):
@@ -98,17 +93,6 @@ class CaseEditForm(ServiceErrorsMixin, forms.Form):
 
 
 # --- chronology entries and documents ----------------------------------------------------
-
-
-class ChronologyFilterForm(forms.Form):
-    agency = forms.TypedChoiceField(label="Agency", coerce=int, required=False, empty_value=None)
-    kind = forms.ChoiceField(label="Kind", choices=[("", "Any kind"), *EntryKind.choices], required=False)
-
-    def __init__(self, *args: Any, agencies: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["agency"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [("", "All agencies"), *agencies]
 
 
 class SharingFieldsMixin(ServiceErrorsMixin):

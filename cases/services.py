@@ -7,28 +7,30 @@ import functools
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any, ParamSpec, TypeVar
-from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
-from access_control import audit
 from access_control.models import BreakGlassGrant, CaseUserObjectPermission
 from access_control.policy import (
     VIEW_CASE_PERMISSION,
     Action,
     CaseAccess,
+    Grounds,
     active_memberships,
-    case_basis,
     check,
-    decide,
+    check_break_glass,
+    check_correction,
+    check_opening_case,
+    enforce,
 )
-from agencies.models import Agency, AgencyKind, Membership, Role, SupervisionLine, User
+from access_control.policy.cases import ROLES_THAT_OPEN_CASES as ROLES_THAT_OPEN_CASES  # pages read it here
+from agencies.models import Agency, AgencyKind, Membership, Role, User
+from cases import break_glass as break_glass_alerts
 from cases.models import (
     Case,
     CaseStatus,
@@ -67,7 +69,6 @@ def checked(action: Action) -> Callable[[Callable[P, R]], Callable[P, R]]:
 
 # Agencies whose information stays with them unless shared on a recorded legal basis.
 RESTRICTED_AGENCY_KINDS = (AgencyKind.HEALTH, AgencyKind.POLICE)
-ROLES_THAT_OPEN_CASES = (Role.PRACTITIONER, Role.SUPERVISOR, Role.INTAKE)
 
 
 def _next_reference() -> str:
@@ -89,21 +90,11 @@ def open_case(
 ) -> Case:
     """Open a case for one child or a sibling group, led by ``by`` for ``agency``;
     ``by`` becomes the lead worker and the first member of the team."""
-    membership = active_memberships(by).filter(agency=agency, role__in=ROLES_THAT_OPEN_CASES).first()
-    if membership is None:
-        audit.record(
-            user=by,
-            action="open_case",
-            object_type="case",
-            allowed=False,
-            rule="only practitioners, intake workers and supervisors open cases",
-            agency=agency,
-        )
-        raise PermissionDenied("Only practitioners, intake workers and supervisors of an agency open its cases.")
+    decision = check_opening_case(by, agency)
     if not children:
         raise ValidationError({"children": "A case needs at least one child."})
     with transaction.atomic():
-        return _create_case(
+        case = _create_case(
             by=by,
             agency=agency,
             children=children,
@@ -112,6 +103,10 @@ def open_case(
             reason=reason,
             status=status,
         )
+        enforce(
+            decision, user=by, action="open_case", object_type="case", object_id=case.pk, case_id=case.pk, agency=agency
+        )
+        return case
 
 
 def _create_case(
@@ -134,16 +129,6 @@ def _create_case(
     case.children.add(*children)
     CaseTeamMember.objects.create(
         case=case, user=by, agency=agency, role=TeamRole.LEAD, added_by=by, added_reason=reason or "Opened the case"
-    )
-    audit.record(
-        user=by,
-        action="open_case",
-        object_type="case",
-        object_id=case.pk,
-        case_id=case.pk,
-        allowed=True,
-        rule="staff member of the lead agency",
-        agency=agency,
     )
     return case
 
@@ -279,18 +264,7 @@ def correct_entry(*, access: CaseAccess, entry: ChronologyEntry, reason: str, **
     """Correct an entry by writing a new version; the old one is kept, marked superseded.
     Only the author corrects their own entry, and only while they may still add to the record."""
     check(access, Action.CORRECT_ENTRY)
-    if entry.author_id != access.user.pk or entry.case_id != access.case.pk:
-        audit.record(
-            user=access.user,
-            action="correct_entry",
-            object_type="chronologyentry",
-            object_id=entry.pk,
-            case_id=entry.case_id,
-            allowed=False,
-            rule="only the author corrects an entry",
-            agency=access.basis.acting_agency_id,
-        )
-        raise PermissionDenied("Only the author corrects an entry.")
+    check_correction(access, entry)
     with transaction.atomic():
         return _write_correction(access=access, entry=entry, reason=reason, changes=changes)
 
@@ -388,76 +362,23 @@ def upload_document(
     return document
 
 
-def _supervisor_of(user: User) -> list[User]:
-    lines = SupervisionLine.objects.filter(
-        active=True, supervisee__user=user, supervisee__active=True, supervisor__active=True
-    ).select_related("supervisor__user")
-    return [line.supervisor.user for line in lines]
-
-
 def break_glass(*, user: User, case: Case, reason: str) -> BreakGlassGrant:
     """Emergency access for someone who cannot otherwise see the case: time-limited,
     logged, and told to the case lead and to the user's supervisor."""
-    basis = case_basis(user, case)
-    decision = decide(basis, Action.BREAK_GLASS)
-    if not decision:
-        audit.record(
-            user=user,
-            action=Action.BREAK_GLASS,
-            object_type="case",
-            object_id=case.pk,
-            case_id=case.pk,
-            allowed=False,
-            rule=decision.rule,
-            agency=basis.acting_agency_id,
-        )
-        raise PermissionDenied(decision.rule)
+    access, decision = check_break_glass(user, case)
     if len(reason.strip()) < 10:
         raise ValidationError({"reason": "Give the emergency in a sentence (at least 10 characters)."})
     with transaction.atomic():
         grant = BreakGlassGrant.objects.create(
             case=case,
             user=user,
-            agency_id=basis.acting_agency_id,
+            agency_id=access.basis.acting_agency_id,
             reason=reason.strip(),
             expires_at=timezone.now() + timedelta(hours=settings.BREAK_GLASS_HOURS),
         )
-        audit.record(
-            user=user,
-            action=Action.BREAK_GLASS,
-            object_type="case",
-            object_id=case.pk,
-            case_id=case.pk,
-            allowed=True,
-            rule=decision.rule,
-            agency=basis.acting_agency_id,
-        )
-        transaction.on_commit(lambda: _tell_about_break_glass(grant.pk))
+        access.enforce(decision, Action.BREAK_GLASS)
+        break_glass_alerts.record_alerts(grant)
     return grant
-
-
-def _tell_about_break_glass(grant_id: UUID) -> None:
-    grant = BreakGlassGrant.objects.select_related("case__lead_worker", "user", "agency").get(pk=grant_id)
-    who = f"{grant.user.full_name} ({grant.agency.name if grant.agency else 'no agency'})"
-    until = timezone.localtime(grant.expires_at).strftime("%d %b %Y %H:%M")
-    send_mail(
-        subject=f"Break-glass access to case {grant.case.reference}",
-        message=(
-            f"{who} used break-glass access to case {grant.case.reference}, which you lead, until {until}.\n\n"
-            f"Their reason: {grant.reason}\n\nSee who accessed the case on its access log in Tandem."
-        ),
-        from_email=None,
-        recipient_list=[grant.case.lead_worker.email],
-    )
-    supervisors = [s.email for s in _supervisor_of(grant.user)]
-    if supervisors:
-        # The supervisor may not see the case: they are told who, which case and when, not why.
-        send_mail(
-            subject="Break-glass access by someone you supervise",
-            message=f"{who} used break-glass access to case {grant.case.reference} until {until}.",
-            from_email=None,
-            recipient_list=supervisors,
-        )
 
 
 @checked(Action.GRANT_ACCESS)
@@ -524,14 +445,13 @@ def join_team_from_referral(*, case: Case, user: User, agency: Agency, referral_
         added_by=user,
         added_reason=f"Accepted referral {referral_reference}",
     )
-    audit.record(
+    enforce(
+        Grounds.ACCEPTED_REFERRAL,
         user=user,
         action="add_team_member",
         object_type="team_member",
         object_id=member.pk,
         case_id=case.pk,
-        allowed=True,
-        rule="accepted a referral for this case",
         agency=agency,
     )
     return member

@@ -7,6 +7,7 @@ No child's name ever goes into a URL: the name search is a POST kept in the sess
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -21,17 +22,16 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods
 
-from access_control import audit, policy
+from access_control import policy
 from access_control.policy import Action, CaseAccess
 from access_control.request_context import request_user
 from agencies.models import Agency, User
 from cases import queries, services
+from cases.filters import CaseFilters, ChronologyFilters
 from cases.forms import (
     UNKNOWN_REFERENCE,
     CaseEditForm,
-    CaseFilterForm,
     CaseSearchForm,
-    ChronologyFilterForm,
     ClosureDecisionForm,
     DocumentForm,
     EmergencyAccessForm,
@@ -41,7 +41,8 @@ from cases.forms import (
     ReasonForm,
     TeamMemberForm,
 )
-from cases.models import CaseStatus, Child, Visibility
+from cases.models import Case, CaseStatus, Child, Visibility
+from web.forms import saved
 from web.pagination import PageWithCount
 
 CASES_PER_PAGE = 25
@@ -110,8 +111,8 @@ def _refused(refusal: PermissionDenied) -> str:
 @require_http_methods(["GET", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
-    filters = CaseFilterForm(request.GET)
-    criteria = filters.cleaned_data if filters.is_valid() else {}
+    filters = CaseFilters(request.GET)
+    criteria = filters.criteria()
     # Only filter codes travel in the URL; the child's name stays in the session.
     query = urlencode({k: v for k, v in criteria.items() if v})
     if request.method == "POST":
@@ -130,14 +131,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
         child_name=child_name,
     )
     page = PageWithCount(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
-    audit.record(user=user, action=Action.LIST, object_type="case", allowed=True, rule="need-to-know filter")
+    policy.log_listing(user, policy.Listing.CASES)
     can_open = policy.active_memberships(user).filter(role__in=services.ROLES_THAT_OPEN_CASES).exists()
     return render(
         request,
         "cases/case_list.html",
         {
             "page": page,
-            "filters": filters,
+            "filters": filters.form,
             "query": query,
             "search": CaseSearchForm(initial={"child_name": child_name}),
             "child_name": child_name,
@@ -156,8 +157,8 @@ def case_open(request: HttpRequest) -> HttpResponse:
     if not agencies:
         raise PermissionDenied("Only practitioners, intake workers and supervisors of an agency open its cases.")
     form = OpenCaseForm(request.POST or None, agencies=agencies)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def open_case(data: dict[str, Any]) -> Case:
         child = Child(
             given_names=data["given_names"],
             family_name=data["family_name"],
@@ -165,20 +166,19 @@ def case_open(request: HttpRequest) -> HttpResponse:
             date_of_birth_estimated=data["date_of_birth_estimated"],
             sex=data["sex"],
         )
-        try:
-            case = services.open_case(
-                by=user,
-                agency=data["agency"],
-                children=[child],
-                category=data["category"],
-                risk_level=data["risk_level"],
-                reason=data["reason"],
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"Case {case.reference} opened. You are its lead worker.")
-            return redirect("cases:detail", case_id=case.pk)
+        return services.open_case(
+            by=user,
+            agency=data["agency"],
+            children=[child],
+            category=data["category"],
+            risk_level=data["risk_level"],
+            reason=data["reason"],
+        )
+
+    if done := saved(request, form, open_case):
+        case = done.result
+        messages.success(request, f"Case {case.reference} opened. You are its lead worker.")
+        return redirect("cases:detail", case_id=case.pk)
     return render(request, "cases/case_open.html", {"form": form, "agencies": agencies})
 
 
@@ -217,8 +217,8 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     with policy.get_case(user, case_id, log_with_page=True) as access:
         children = list(queries.case_children(access))
         chronology = list(queries.chronology(access))
-        filters = ChronologyFilterForm(request.GET, agencies=queries.chronology_agencies(chronology))
-        criteria = filters.cleaned_data if filters.is_valid() else {}
+        filters = ChronologyFilters(request.GET, agencies=queries.chronology_agencies(chronology))
+        criteria = filters.criteria()
         entries = queries.filter_chronology(chronology, agency_id=criteria.get("agency"), kind=criteria.get("kind", ""))
         documents = list(queries.case_documents(access))
         access.log_many(
@@ -237,7 +237,7 @@ def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
             "team": list(queries.case_team(access)),
             "entries": entries,
             "entries_filtered": bool(criteria.get("agency") or criteria.get("kind")),
-            "filters": filters,
+            "filters": filters.form,
             "documents": documents,
             "pending_closure": pending_closure,
             "service_referrals": list(queries.case_service_referrals(access)),
@@ -255,14 +255,8 @@ def case_edit(request: HttpRequest, case_id: UUID) -> HttpResponse:
     form = CaseEditForm(
         request.POST or None, initial={"status": case.status, "risk_level": case.risk_level, "category": case.category}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_case(access=access, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Case details saved.")
-            return redirect("cases:detail", case_id=case.pk)
+    if saved(request, form, lambda data: services.update_case(access=access, **data), "Case details saved."):
+        return redirect("cases:detail", case_id=case.pk)
     return render(request, "cases/case_edit.html", {"access": access, "case": case, "form": form})
 
 
@@ -276,14 +270,8 @@ def entry_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
     access = _case_for(user, case_id, Action.ADD_ENTRY)
     agency = _acting_agency(access)
     form = EntryForm(request.POST or None, team=list(queries.case_team(access)), agency=agency, me=user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_entry(access=access, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Entry added to the chronology.")
-            return redirect("cases:detail", case_id=access.case.pk)
+    if saved(request, form, lambda data: services.add_entry(access=access, **data), "Entry added to the chronology."):
+        return redirect("cases:detail", case_id=access.case.pk)
     return render(
         request, "cases/entry_form.html", {"access": access, "case": access.case, "form": form, "agency": agency}
     )
@@ -315,18 +303,7 @@ def entry_detail(request: HttpRequest, entry_id: UUID) -> HttpResponse:
 def entry_correct(request: HttpRequest, entry_id: UUID) -> HttpResponse:
     user = request_user(request)
     access, entry = policy.get_entry(user, entry_id)
-    if entry.author_id != user.pk:
-        audit.record(
-            user=user,
-            action=Action.CORRECT_ENTRY,
-            object_type="chronologyentry",
-            object_id=entry.pk,
-            case_id=entry.case_id,
-            allowed=False,
-            rule="only the author corrects an entry",
-            agency=access.basis.acting_agency_id,
-        )
-        raise PermissionDenied("Only the author corrects an entry.")
+    policy.check_correction(access, entry)
     if not entry.is_current:
         messages.info(request, "This version has already been corrected. Correct the latest version instead.")
         return redirect("cases:entry_detail", entry_id=entry.pk)
@@ -337,16 +314,15 @@ def entry_correct(request: HttpRequest, entry_id: UUID) -> HttpResponse:
         agency=entry.author_agency,
         me=user,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            corrected = services.correct_entry(
-                access=access, entry=entry, reason=form.cleaned_data["correction_reason"], **form.changes()
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Entry corrected. The earlier version is kept on the record.")
-            return redirect("cases:entry_detail", entry_id=corrected.pk)
+    if done := saved(
+        request,
+        form,
+        lambda data: services.correct_entry(
+            access=access, entry=entry, reason=data["correction_reason"], **form.changes()
+        ),
+        "Entry corrected. The earlier version is kept on the record.",
+    ):
+        return redirect("cases:entry_detail", entry_id=done.result.pk)
     return render(
         request,
         "cases/entry_form.html",
@@ -366,22 +342,20 @@ def document_upload(request: HttpRequest, case_id: UUID) -> HttpResponse:
     form = DocumentForm(
         request.POST or None, request.FILES or None, team=list(queries.case_team(access)), agency=agency, me=user
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            document = services.upload_document(
-                access=access,
-                upload=data["file"],
-                title=data["title"],
-                visibility=data["visibility"],
-                legal_basis=data["legal_basis"],
-                named_viewers=data["named_viewers"],
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"“{document.title}” uploaded.")
-            return redirect("cases:detail", case_id=access.case.pk)
+    if done := saved(
+        request,
+        form,
+        lambda data: services.upload_document(
+            access=access,
+            upload=data["file"],
+            title=data["title"],
+            visibility=data["visibility"],
+            legal_basis=data["legal_basis"],
+            named_viewers=data["named_viewers"],
+        ),
+    ):
+        messages.success(request, f"“{done.result.title}” uploaded.")
+        return redirect("cases:detail", case_id=access.case.pk)
     return render(
         request, "cases/document_upload.html", {"access": access, "case": access.case, "form": form, "agency": agency}
     )
@@ -415,19 +389,18 @@ def team(request: HttpRequest, case_id: UUID) -> HttpResponse:
     form = TeamMemberForm(request.POST or None)
     if request.method == "POST":
         _require(access, Action.MANAGE_TEAM)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                member = services.add_team_member(
-                    access=access, user=data["user"], agency=data["agency"], role=data["role"], reason=data["reason"]
-                )
-            except ValidationError as error:
-                form.add_service_errors(error)
-            else:
-                messages.success(
-                    request, f"{member.user.full_name} joined the team as {member.get_role_display().lower()}."
-                )
-                return redirect("cases:team", case_id=access.case.pk)
+        if done := saved(
+            request,
+            form,
+            lambda data: services.add_team_member(
+                access=access, user=data["user"], agency=data["agency"], role=data["role"], reason=data["reason"]
+            ),
+        ):
+            member = done.result
+            messages.success(
+                request, f"{member.user.full_name} joined the team as {member.get_role_display().lower()}."
+            )
+            return redirect("cases:team", case_id=access.case.pk)
     return render(
         request,
         "cases/team.html",
@@ -453,14 +426,11 @@ def team_remove(request: HttpRequest, case_id: UUID, member_id: int) -> HttpResp
         messages.info(request, f"{member.user.full_name} has already left the team.")
         return redirect("cases:team", case_id=access.case.pk)
     form = ReasonForm(request.POST or None, label="Why do they leave the team?")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.remove_team_member(access=access, member=member, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"{member.user.full_name} was removed from the team.")
-            return redirect("cases:team", case_id=access.case.pk)
+    if saved(
+        request, form, lambda data: services.remove_team_member(access=access, member=member, reason=data["reason"])
+    ):
+        messages.success(request, f"{member.user.full_name} was removed from the team.")
+        return redirect("cases:team", case_id=access.case.pk)
     return render(
         request, "cases/team_remove.html", {"access": access, "case": access.case, "member": member, "form": form}
     )
@@ -487,14 +457,13 @@ def closure_request(request: HttpRequest, case_id: UUID) -> HttpResponse:
     user = request_user(request)
     access = _case_for(user, case_id, Action.CLOSE_CASE)
     form = ReasonForm(request.POST or None, label="Why can the case close?")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.request_closure(access=access, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Closure requested. The lead worker's supervisor will decide.")
-            return redirect("cases:detail", case_id=access.case.pk)
+    if saved(
+        request,
+        form,
+        lambda data: services.request_closure(access=access, reason=data["reason"]),
+        "Closure requested. The lead worker's supervisor will decide.",
+    ):
+        return redirect("cases:detail", case_id=access.case.pk)
     return render(
         request,
         "cases/closure_request.html",
@@ -508,15 +477,14 @@ def closure_decide(request: HttpRequest, case_id: UUID) -> HttpResponse:
     user = request_user(request)
     access = _case_for(user, case_id, Action.APPROVE_CLOSURE)
     form = ClosureDecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            services.decide_closure(access=access, approve=approve, note=form.cleaned_data["note"])
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Closure approved: the case is closed." if approve else "Closure returned.")
-            return redirect("cases:detail", case_id=access.case.pk)
+    if saved(
+        request,
+        form,
+        lambda data: services.decide_closure(access=access, approve=data["decision"] == "approve", note=data["note"]),
+    ):
+        approved = form.cleaned_data["decision"] == "approve"
+        messages.success(request, "Closure approved: the case is closed." if approved else "Closure returned.")
+        return redirect("cases:detail", case_id=access.case.pk)
     return render(
         request,
         "cases/closure_decide.html",

@@ -331,6 +331,7 @@ OUTBOX_SENDERS = {
     "deadlines.notification_email": "deadlines.reminders.email_notification",
     "referrals.front_door": "referrals.notifications.notify_front_door",
     "cases.meeting_invitation": "cases.meetings.invitations.deliver_invitation",
+    "cases.break_glass": "cases.break_glass.tell_of_break_glass",
 }
 # A lease older than this with nothing sent is taken to be a dead worker's; a message queued
 # this long ago and still unsent is queued again by the safety net (outbox.tasks.redeliver_stale).

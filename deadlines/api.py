@@ -13,12 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from access_control import audit
-from access_control.policy import Action
+from access_control import policy
 from access_control.request_context import request_user
 from agencies.api import AgencyRefSerializer, PersonRefSerializer
 from deadlines import notification_services, queries
-from deadlines.forms import TASK_STATE_CHOICES
+from deadlines.filters import TaskFilters
 from deadlines.models import Deadline, DeadlineKind, DeadlineState, Notification, NotificationPreference
 from web.pagination import PaginatedApi
 
@@ -65,10 +64,7 @@ class NotificationPreferenceSerializer(serializers.ModelSerializer[NotificationP
 
 
 class MyTasksApi(PaginatedApi):
-    class FilterSerializer(serializers.Serializer[None]):
-        state = serializers.ChoiceField(
-            choices=TASK_STATE_CHOICES, required=False, default="", help_text="Empty: what is still owed."
-        )
+    FilterSerializer = TaskFilters.query_serializer()
 
     @extend_schema(parameters=[FilterSerializer], responses=TaskSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -77,7 +73,7 @@ class MyTasksApi(PaginatedApi):
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         tasks = queries.tasks_for(user, state=filters.validated_data["state"])
-        audit.record(user=user, action=Action.LIST, object_type="deadline", allowed=True, rule="my tasks")
+        policy.log_listing(user, policy.Listing.MY_TASKS)
         return self.paginated_response(request, tasks, TaskSerializer)
 
 

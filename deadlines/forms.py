@@ -8,14 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from deadlines.models import DeadlineState
 from web.forms import ServiceErrorsMixin
-
-TASK_STATE_CHOICES = [("", "Still owed"), *DeadlineState.choices]
-
-
-class TaskFilterForm(forms.Form):
-    state = forms.ChoiceField(label="State", choices=TASK_STATE_CHOICES, required=False)
 
 
 class DigestForm(forms.Form):

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from access_control import policy
 from access_control.policy.base import equals_any
-from agencies.models import Role, SupervisionLine, User
+from agencies.models import Role, User
 from deadlines.models import LIVE_STATES, Deadline, DeadlineState, Extension, Notification, NotificationPreference
 
 
@@ -91,13 +91,11 @@ def visible_deadline(user: User, deadline_id: UUID) -> Deadline | None:
 def pending_extensions_for(user: User) -> QuerySet[Extension]:
     """Extensions waiting for a decision this user may make, on deadlines they can see: as the
     owner's supervisor, or (no one named) as a supervisor of the owning agency. The same rule as
-    ``deadlines.services.may_decide_extension``. Read from the extensions waiting (few), each
+    ``policy.decide_on_extension``. Read from the extensions waiting (few), each
     deadline tested against the policy: never from everything the user can see."""
-    supervised = SupervisionLine.objects.filter(
-        active=True, supervisor__user=user, supervisor__active=True, supervisee__active=True
-    ).values("supervisee__user_id")
     supervising_agencies = policy.active_memberships(user).filter(role=Role.SUPERVISOR).values("agency_id")
-    owed = Q(owner_id__in=supervised) | Q(owner__isnull=True, owner_agency__in=supervising_agencies)
+    owner_supervised = policy.of_supervisee(user, "owner_id", "owner_agency_id")
+    owed = Q(owner_supervised) | Q(owner__isnull=True, owner_agency__in=supervising_agencies)
     pending = Extension.objects.filter(state=Extension.State.PENDING).exclude(requested_by=user)
     # Ids first, as arrays (``equals_any``): the deadlines with an extension waiting (few),
     # then those the user decides and may see, then their extensions. PostgreSQL cannot tell

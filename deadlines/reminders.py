@@ -24,9 +24,8 @@ from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from access_control.policy import FRONT_DOOR_ROLES, visible_cases, visible_referrals
+from access_control.policy import FRONT_DOOR_ROLES, supervision_over, visible_cases, visible_referrals
 from agencies.models import Membership, Role, User
-from agencies.queries import supervision_over
 from cases.models import CaseTeamMember
 from deadlines.calendar import is_working_day
 from deadlines.models import (

@@ -14,10 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from access_control import audit
-from access_control.policy import visible_deadlines_among
-from agencies.models import Agency, Jurisdiction, Membership, Role, User
-from agencies.queries import supervision_over
+from access_control.policy import Decision, Grounds, decide_asking_extension, decide_on_extension, enforce
+from agencies.models import Agency, Jurisdiction, User
 from cases.models import Case
 from deadlines.calendar import due_after_working_days
 from deadlines.models import (
@@ -83,16 +81,17 @@ def due_at_for(kind: str, start: datetime, jurisdiction: str) -> datetime:
     return naive.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
 
 
-def _log(*, by: User | None, action: str, deadline: Deadline, rule: str, allowed: bool = True) -> None:
-    audit.record(
+def _log(*, by: User | None, action: str, deadline: Deadline, decision: Decision, says: str | None = None) -> None:
+    """``decision`` about ``deadline``, in the access log (a refusal raises 403, saying ``says``)."""
+    enforce(
+        decision,
         user=by,
         action=action,
         object_type="deadline",
         object_id=deadline.pk,
         case_id=deadline.case_id,
-        allowed=allowed,
-        rule=rule,
         agency=deadline.owner_agency_id,
+        says=says,
     )
 
 
@@ -130,7 +129,7 @@ def open_deadline(
     )
     deadline.full_clean()
     deadline.save()
-    _log(by=None, action="open_deadline", deadline=deadline, rule="deadline opened")
+    _log(by=None, action="open_deadline", deadline=deadline, decision=Grounds.DEADLINE_OPENED)
     return deadline
 
 
@@ -147,7 +146,7 @@ def _close(deadline: Deadline, state: str, action: str) -> Deadline:
     if state == DeadlineState.MET:
         locked.met_at = timezone.now()
     locked.save(update_fields=["state", "met_at"])
-    _log(by=None, action=action, deadline=locked, rule=f"deadline {state}")
+    _log(by=None, action=action, deadline=locked, decision=Grounds.deadline_closed(state))
     return locked
 
 
@@ -166,14 +165,17 @@ def cancel_deadline(*, deadline: Deadline) -> Deadline:
 def request_extension(*, by: User, deadline: Deadline, new_due_at: datetime, reason: str) -> Extension:
     """Ask for a later due time. The requester must see the deadline; a reason is required and
     only one request waits at a time. A refusal is logged (outside the transaction, so it stays)."""
-    if not visible_deadlines_among(by, Deadline.objects.filter(pk=deadline.pk)).exists():
-        _log(by=by, action="request_extension", deadline=deadline, rule="cannot see the deadline", allowed=False)
-        raise PermissionDenied("You cannot see this deadline.")
-    return _request_extension(by=by, deadline=deadline, new_due_at=new_due_at, reason=reason)
+    decision = decide_asking_extension(by, deadline)
+    if not decision:
+        says = "You cannot see this deadline."
+        _log(by=by, action="request_extension", deadline=deadline, decision=decision, says=says)
+    return _request_extension(by=by, deadline=deadline, new_due_at=new_due_at, reason=reason, decision=decision)
 
 
 @transaction.atomic
-def _request_extension(*, by: User, deadline: Deadline, new_due_at: datetime, reason: str) -> Extension:
+def _request_extension(
+    *, by: User, deadline: Deadline, new_due_at: datetime, reason: str, decision: Decision
+) -> Extension:
     locked = Deadline.objects.select_for_update().get(pk=deadline.pk)
     if locked.state not in LIVE_STATES:
         raise ValidationError("Only an open deadline can be extended.")
@@ -186,17 +188,11 @@ def _request_extension(*, by: User, deadline: Deadline, new_due_at: datetime, re
     extension = Extension(deadline=locked, requested_by=by, reason=reason.strip(), new_due_at=new_due_at)
     extension.full_clean()
     extension.save()
-    _log(by=by, action="request_extension", deadline=locked, rule="can see the deadline")
+    _log(by=by, action="request_extension", deadline=locked, decision=decision)
     return extension
 
 
-def may_decide_extension(user: User, deadline: Deadline) -> bool:
-    """The owner's supervisor (active line, same agency), or with no owner a supervisor of the owner agency."""
-    if deadline.owner_id is None:
-        return Membership.objects.filter(
-            user=user, agency=deadline.owner_agency_id, role=Role.SUPERVISOR, active=True
-        ).exists()
-    return supervision_over(deadline.owner_id, deadline.owner_agency_id).filter(supervisor__user=user).exists()
+ONLY_THE_SUPERVISOR = "Only the owner's supervisor decides an extension."
 
 
 def decide_extension(*, by: User, extension: Extension, approve: bool) -> Extension:
@@ -204,9 +200,9 @@ def decide_extension(*, by: User, extension: Extension, approve: bool) -> Extens
     logged). Approval moves the due time and bumps ``due_version``, so claims for the old date
     lapse and the sweep plans new ones."""
     deadline = Deadline.objects.get(pk=extension.deadline_id)
-    if not may_decide_extension(by, deadline):
-        _log(by=by, action="decide_extension", deadline=deadline, rule="not the owner's supervisor", allowed=False)
-        raise PermissionDenied("Only the owner's supervisor decides an extension.")
+    decision = decide_on_extension(by, deadline)
+    if not decision:
+        _log(by=by, action="decide_extension", deadline=deadline, decision=decision, says=ONLY_THE_SUPERVISOR)
     return _decide_extension(by=by, extension=extension, approve=approve)
 
 
@@ -214,8 +210,9 @@ def decide_extension(*, by: User, extension: Extension, approve: bool) -> Extens
 def _decide_extension(*, by: User, extension: Extension, approve: bool) -> Extension:
     locked = Extension.objects.select_for_update().get(pk=extension.pk)
     deadline = Deadline.objects.select_for_update().get(pk=locked.deadline_id)
-    if not may_decide_extension(by, deadline):
-        raise PermissionDenied("Only the owner's supervisor decides an extension.")
+    decision = decide_on_extension(by, deadline)
+    if not decision:
+        raise PermissionDenied(ONLY_THE_SUPERVISOR)
     if locked.state != Extension.State.PENDING:
         raise ValidationError("This extension has already been decided.")
     if locked.requested_by_id == by.pk:
@@ -235,7 +232,7 @@ def _decide_extension(*, by: User, extension: Extension, approve: bool) -> Exten
         by=by,
         action="approve_extension" if approve else "reject_extension",
         deadline=deadline,
-        rule="supervisor of the deadline owner",
+        decision=decision,
     )
     locked.deadline = deadline
     return locked

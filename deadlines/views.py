@@ -22,13 +22,14 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from access_control import audit, policy
-from access_control.policy import Action
+from access_control import policy
 from access_control.request_context import request_user
 from agencies.models import User
 from deadlines import notification_services, queries, services
-from deadlines.forms import DigestForm, ExtensionDecisionForm, ExtensionRequestForm, TaskFilterForm
+from deadlines.filters import TaskFilters
+from deadlines.forms import DigestForm, ExtensionDecisionForm, ExtensionRequestForm
 from deadlines.models import Deadline
+from web.forms import saved
 from web.pagination import PageWithCount
 
 TASKS_PER_PAGE = 25
@@ -90,18 +91,18 @@ def _rows(deadlines: list[Deadline], user: User) -> list[TaskRow]:
 @require_GET
 def tasks(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
-    filters = TaskFilterForm(request.GET)
-    state = filters.cleaned_data["state"] if filters.is_valid() else ""
+    filters = TaskFilters(request.GET)
+    state = filters.criteria().get("state", "")
     # What the user owes: rows and total in one query (their own work, so a short list).
     page = PageWithCount(queries.tasks_for(user, state=state), TASKS_PER_PAGE).get_page(request.GET.get("page"))
-    audit.record(user=user, action=Action.LIST, object_type="deadline", allowed=True, rule="my tasks")
+    policy.log_listing(user, policy.Listing.MY_TASKS)
     return render(
         request,
         "deadlines/tasks.html",
         {
             "page": page,
             "rows": _rows(list(page.object_list), user),
-            "filters": filters,
+            "filters": filters.form,
             "filtered": bool(state),
             "query": urlencode({"state": state}) if state else "",
         },
@@ -157,38 +158,21 @@ def notification_preference(request: HttpRequest) -> HttpResponse:
 # --- extensions ---------------------------------------------------------------------------
 
 
-def _visible_deadline(user: User, deadline_id: UUID) -> Deadline:
-    """The deadline if the policy lets the user see it; otherwise 404, logged."""
-    deadline = queries.visible_deadline(user, deadline_id)
-    if deadline is None:
-        audit.record(
-            user=user,
-            action="view",
-            object_type="deadline",
-            object_id=deadline_id,
-            allowed=False,
-            rule="cannot see the deadline",
-        )
-        raise Http404("No deadline here.")
-    return deadline
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def extend(request: HttpRequest, deadline_id: UUID) -> HttpResponse:
     user = request_user(request)
-    deadline = _visible_deadline(user, deadline_id)
+    deadline = policy.get_deadline(user, deadline_id)
     form = ExtensionRequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.request_extension(
-                by=user, deadline=deadline, new_due_at=form.new_due_at(), reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Extension requested. Your supervisor will approve or reject it.")
-            return redirect("deadlines:tasks")
+    if saved(
+        request,
+        form,
+        lambda data: services.request_extension(
+            by=user, deadline=deadline, new_due_at=form.new_due_at(), reason=data["reason"]
+        ),
+        "Extension requested. Your supervisor will approve or reject it.",
+    ):
+        return redirect("deadlines:tasks")
     return render(request, "deadlines/extend.html", {"deadline": deadline, "form": form, "now": timezone.now()})
 
 
@@ -197,7 +181,7 @@ def extend(request: HttpRequest, deadline_id: UUID) -> HttpResponse:
 def approvals(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     extensions = list(queries.pending_extensions_for(user))
-    audit.record(user=user, action=Action.LIST, object_type="extension", allowed=True, rule="waiting for my approval")
+    policy.log_listing(user, policy.Listing.EXTENSIONS_TO_DECIDE)
     return render(request, "deadlines/approvals.html", {"extensions": extensions})
 
 

@@ -21,7 +21,6 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -38,14 +37,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from access_control import audit, policy
-from access_control.policy import ReferralAccess, ReferralAction
+from access_control import policy
+from access_control.policy import Listing, ReferralAccess, ReferralAction
 from access_control.request_context import request_user
 from agencies.api import AgencyRefSerializer
 from agencies.models import Agency
 from cases.api import ChildBriefSerializer
 from cases.models import Case, Child
 from referrals import queries, services
+from referrals.filters import InboxFilters
 from referrals.models import CASE_DECISIONS, Referral, ReferralAddition, ReferralStatus, TriageDecision
 from referrals.queries import KnownChild
 from referrals.rate_limits import client_address
@@ -481,7 +481,7 @@ class ReferralListApi(PaginatedApi):
         """The referrals I made, drafts included, newest first."""
         user = request_user(request)
         referrals = queries.my_referrals(user=user)
-        audit.record(user=user, action="list", object_type="referral", allowed=True, rule="referrals I made")
+        policy.log_listing(user, Listing.REFERRALS_I_MADE)
         return self.paginated_response(request, referrals, MyReferralSerializer)
 
     @extend_schema(request=DraftInputSerializer, responses={201: ReferralForReferrerSerializer})
@@ -560,19 +560,8 @@ class ReferralMatchesApi(APIView):
         # The matching query refuses (403, logged) anyone but the receiving front door.
         access = policy.get_referral(request_user(request), referral_id)
         matches = queries.known_child_matches(access)
-        for match in matches:
-            if match.child is not None:
-                # As the triage page does: each child shown is a view of that child, logged.
-                audit.record(
-                    user=access.user,
-                    action="view_child",
-                    object_type="child",
-                    object_id=match.child.pk,
-                    case_id=match.cases[0].pk,
-                    allowed=True,
-                    rule="known-child match at the front door",
-                    agency=access.referral.receiving_agency_id,
-                )
+        # As the triage page does: each child shown is a view of that child, logged.
+        access.log_children_shown((match.child.pk, match.cases[0].pk) for match in matches if match.child is not None)
         return Response(KnownChildSerializer(matches, many=True).data)
 
 
@@ -643,9 +632,7 @@ class ReferralSignOffApi(APIView):
 
 
 class InboxApi(PaginatedApi):
-    class FilterSerializer(serializers.Serializer[None]):
-        agency = serializers.IntegerField(required=False, default=None, help_text="One of my front doors.")
-        include_decided = serializers.BooleanField(required=False, default=False)
+    FilterSerializer = InboxFilters.query_serializer()
 
     @extend_schema(parameters=[FilterSerializer], responses=InboxRowSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -653,15 +640,7 @@ class InboxApi(PaginatedApi):
         Only intake workers and supervisors of a front door have an inbox."""
         user = request_user(request)
         front_doors = {agency.pk: agency for agency in policy.front_door_agencies(user)}
-        if not front_doors:
-            audit.record(
-                user=user,
-                action="list",
-                object_type="referral",
-                allowed=False,
-                rule="only a front door's intake workers and supervisors see its inbox",
-            )
-            raise PermissionDenied("Only intake workers and supervisors of a front door see its inbox.")
+        policy.check_inbox(user, front_doors)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         chosen = filters.validated_data["agency"]
@@ -671,7 +650,7 @@ class InboxApi(PaginatedApi):
         referrals = queries.inbox(
             user=user, agency=front_doors[chosen] if chosen is not None else None, include_decided=include_decided
         )
-        audit.record(user=user, action="list", object_type="referral", allowed=True, rule="front-door inbox")
+        policy.log_listing(user, Listing.FRONT_DOOR_INBOX)
         # As the inbox page: what waits with its count in one query, the whole history apart.
         pagination = PageNumberPagination if include_decided else CountedPagination
         return self.paginated_response(request, referrals, InboxRowSerializer, pagination=pagination)

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from access_control import audit, policy
+from access_control import policy
 from access_control.policy import ServiceReferralAccess, ServiceReferralAction
 from access_control.request_context import request_user
 from agencies.api import AgencyRefSerializer, PersonRefSerializer
@@ -104,9 +104,7 @@ class ServiceInboxApi(PaginatedApi):
     def get(self, request: Request) -> Response:
         """Service referrals addressed to the agencies I work in, waiting ones first."""
         user = request_user(request)
-        audit.record(
-            user=user, action="list", object_type="servicereferral", allowed=True, rule="service referrals to my agency"
-        )
+        policy.log_listing(user, policy.Listing.SERVICE_INBOX)
         return self.paginated_response(request, queries.service_inbox(user=user), ServiceReferralSerializer)
 
 

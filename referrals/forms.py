@@ -177,18 +177,7 @@ class AdditionForm(ServiceErrorsMixin, forms.Form):
     )
 
 
-# --- the front door -----------------------------------------------------------------------
-
-
-class InboxFilterForm(forms.Form):
-    agency = forms.TypedChoiceField(label="Front door", coerce=int, required=False, empty_value=None)
-    include_decided = forms.BooleanField(label="Include decided referrals", required=False)
-
-    def __init__(self, *args: Any, agencies: list[Agency], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["agency"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = [("", "All my front doors"), *[(agency.pk, agency.name) for agency in agencies]]
+# --- the front door (the inbox's filters: referrals.filters) ------------------------------
 
 
 class TriageDecisionForm(ServiceErrorsMixin, forms.Form):

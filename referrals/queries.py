@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case as Ranked
 from django.db.models import Exists, IntegerField, OuterRef, QuerySet, Value, When
 
-from access_control import audit
 from access_control.policy import (
     ReferralAccess,
     ServiceReferralAccess,
@@ -126,20 +124,8 @@ def known_child_matches(access: ReferralAccess, limit: int = 5) -> list[KnownChi
     record; a case out of sight is offered for linking (by its reference) only when the front
     door's own agency leads it. Children on no case are left out. One access-log row records
     the search."""
+    access.check_matching_children()
     referral = access.referral
-    if access.basis.front_door_role is None or referral.status == ReferralStatus.DRAFT:
-        rule = "only the receiving front door checks whether a child is known"
-        audit.record(
-            user=access.user,
-            action="match_children",
-            object_type="referral",
-            object_id=referral.pk,
-            case_id=referral.linked_case_id,
-            allowed=False,
-            rule=rule,
-            agency=referral.referrer_agency_id,
-        )
-        raise PermissionDenied(rule)
     candidates = find_candidates(
         given_names=referral.child_given_names,
         family_name=referral.child_family_name,

@@ -11,18 +11,18 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from access_control import audit, policy
+from access_control import policy
 from access_control.policy import (
     Action,
     CaseAccess,
+    Grounds,
     ReferralAccess,
     ReferralAction,
     ServiceReferralAccess,
-    ServiceReferralAction,
     active_memberships,
     check_referral,
+    enforce,
     get_case,
-    visible_cases,
 )
 from agencies.models import Agency, Role, User
 from cases import services as case_services
@@ -96,16 +96,7 @@ def save_draft(
     *, by: User, receiving_agency: Agency, referral: Referral | None = None, data: dict[str, Any]
 ) -> Referral:
     """Create or update a professional's draft referral. Nothing is checked for completeness yet."""
-    membership = active_memberships(by).exclude(role=Role.AGENCY_ADMIN).first()
-    if membership is None:
-        audit.record(
-            user=by,
-            action="save_referral_draft",
-            object_type="referral",
-            allowed=False,
-            rule="only staff of an agency make referrals",
-        )
-        raise PermissionDenied("Only staff of an agency make referrals.")
+    membership = policy.check_making_referral(by)
     _front_door(receiving_agency)
     if referral is not None and (referral.referrer_id != by.pk or referral.status != ReferralStatus.DRAFT):
         raise PermissionDenied("A submitted referral cannot be edited, only added to.")
@@ -118,13 +109,12 @@ def save_draft(
         _apply(referral, data, DRAFT_FIELDS)
         referral.full_clean()
         referral.save()
-        audit.record(
+        enforce(
+            Grounds.REFERRER_DRAFTING,
             user=by,
             action="save_referral_draft",
             object_type="referral",
             object_id=referral.pk,
-            allowed=True,
-            rule="referrer, while the referral is a draft",
             agency=membership.agency,
         )
     return referral
@@ -229,13 +219,12 @@ def submit_public_concern(*, receiving_agency: Agency, data: dict[str, Any]) -> 
         _apply(referral, data, PUBLIC_FIELDS)
         _check_complete(referral)
         _submit(referral)
-        audit.record(
+        enforce(
+            Grounds.PUBLIC_CONCERN,
             user=None,
             action="submit_public_concern",
             object_type="referral",
             object_id=referral.pk,
-            allowed=True,
-            rule="public concern form",
             agency=receiving_agency,
         )
     return referral
@@ -279,10 +268,7 @@ def decide_referral(
         passed_to is None or not passed_to.takes_referrals or passed_to.pk == access.referral.receiving_agency_id
     ):
         raise ValidationError({"passed_to": "Choose another agency that takes referrals."})
-    if link_case is not None:
-        _check_linkable(access.user, access.referral, link_case)
-    if link_child is not None:
-        _check_child_linkable(access.user, link_child, link_case)
+    policy.check_linking(access.user, access.referral, case=link_case, child=link_child)
     with transaction.atomic():
         referral = Referral.objects.select_for_update().select_related("receiving_agency").get(pk=access.referral.pk)
         if referral.status != ReferralStatus.SUBMITTED:
@@ -301,41 +287,6 @@ def decide_referral(
             referral.save()
             return referral
         return _take_effect(referral)
-
-
-def _check_linkable(user: User, referral: Referral, case: Case) -> None:
-    """A front door links a referral to a case it can see, or to one its own agency leads."""
-    if case.lead_agency_id == referral.receiving_agency_id or visible_cases(user).filter(pk=case.pk).exists():
-        return
-    audit.record(
-        user=user,
-        action="link_referral",
-        object_type="case",
-        object_id=case.pk,
-        case_id=case.pk,
-        allowed=False,
-        rule="a referral links only to a case the front door can see or its agency leads",
-    )
-    raise PermissionDenied("That case is led by another agency: contact its team instead.")
-
-
-def _check_child_linkable(user: User, child: Child, case: Case | None) -> None:
-    """A known child is named only if the front door can already see one of the child's cases,
-    or the child is on the (own-agency) case being linked: otherwise linking would reveal the
-    child's record to it."""
-    if visible_cases(user).filter(children=child).exists():
-        return
-    if case is not None and case.children.filter(pk=child.pk).exists():
-        return
-    audit.record(
-        user=user,
-        action="link_referral",
-        object_type="child",
-        object_id=child.pk,
-        allowed=False,
-        rule="a referral names only a child the front door can already see",
-    )
-    raise PermissionDenied("That child is known to another agency: contact its team instead.")
 
 
 def sign_off_decision(*, access: ReferralAccess, approve: bool, note: str = "") -> Referral:
@@ -373,14 +324,13 @@ def _take_effect(referral: Referral) -> Referral:
         _submit(onward)
     referral.full_clean()
     referral.save()
-    audit.record(
+    enforce(
+        Grounds.triage_decision(referral.get_decision_display()),
         user=referral.decided_by,
         action="decide_referral",
         object_type="referral",
         object_id=referral.pk,
         case_id=referral.linked_case_id,
-        allowed=True,
-        rule=f"triage decision: {referral.get_decision_display()}",
         agency=referral.receiving_agency,
     )
     return referral
@@ -500,7 +450,7 @@ def answer_service_referral(
     *, access: ServiceReferralAccess, accept: bool, reason: str, named_worker: User | None = None
 ) -> ServiceReferral:
     """The receiving agency accepts (naming the worker who will see the shared extract) or declines."""
-    _check_answer(access)
+    access.check_answering()
     if not reason.strip():
         raise ValidationError({"reason": "Give a reason for the answer."})
     if accept:
@@ -523,20 +473,5 @@ def answer_service_referral(
         referral.decision_reason = reason.strip()
         referral.named_worker = named_worker if accept else None
         referral.save()
-        access.log("answer_service_referral", rule=f"{access.basis.rule}: {referral.get_state_display().lower()}")
+        access.log_answer(referral)
     return referral
-
-
-def _check_answer(access: ServiceReferralAccess) -> None:
-    decision = access.can(ServiceReferralAction.DECIDE)
-    if not decision:
-        audit.record(
-            user=access.user,
-            action=ServiceReferralAction.DECIDE,
-            object_type="servicereferral",
-            object_id=access.referral.pk,
-            case_id=access.referral.case_id,
-            allowed=False,
-            rule=decision.rule,
-        )
-        raise PermissionDenied(decision.rule)

@@ -26,16 +26,16 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from access_control import audit, policy
-from access_control.policy import ReferralAccess, ReferralAction
+from access_control import policy
+from access_control.policy import Listing, ReferralAccess, ReferralAction
 from access_control.request_context import request_user
 from agencies.models import Role, User
 from cases.models import Case
 from referrals import queries, services
+from referrals.filters import InboxFilters
 from referrals.forms import (
     NEW_CASE,
     AdditionForm,
-    InboxFilterForm,
     PublicConcernForm,
     ReferenceCheckForm,
     ReferralForm,
@@ -46,6 +46,7 @@ from referrals.forms import (
 from referrals.models import CASE_DECISIONS, Referral, ReferralStatus, TriageDecision, new_reference
 from referrals.queries import KnownChild
 from referrals.rate_limits import over_limit
+from web.forms import saved
 from web.pagination import PageWithCount
 
 logger = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def outcome_message(referral: Referral, *, linked_existing: bool, worker: str = 
 def my_referrals(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     page = Paginator(queries.my_referrals(user=user), REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
-    audit.record(user=user, action="list", object_type="referral", allowed=True, rule="referrals I made")
+    policy.log_listing(user, Listing.REFERRALS_I_MADE)
     return render(request, "referrals/my_referrals.html", {"page": page, "may_refer": _may_refer(user)})
 
 
@@ -267,14 +268,10 @@ def referral_add(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     user = request_user(request)
     access = _referral_for(user, referral_id, ReferralAction.ADD_TO)
     form = AdditionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.add_to_referral(access=access, text=form.cleaned_data["text"])
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Added to the referral.")
-            return redirect("referrals:detail", referral_id=access.referral.pk)
+    if saved(
+        request, form, lambda data: services.add_to_referral(access=access, text=data["text"]), "Added to the referral."
+    ):
+        return redirect("referrals:detail", referral_id=access.referral.pk)
     return _render_detail(request, access, form)
 
 
@@ -307,17 +304,9 @@ def _inbox_link(referral: Referral, signs_off: set[int], user: User) -> str:
 def inbox(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     agencies = list(policy.front_door_agencies(user).order_by("name"))
-    if not agencies:
-        audit.record(
-            user=user,
-            action="list",
-            object_type="referral",
-            allowed=False,
-            rule="only a front door's intake workers and supervisors see its inbox",
-        )
-        raise PermissionDenied("Only intake workers and supervisors of a front door see its inbox.")
-    filters = InboxFilterForm(request.GET, agencies=agencies)
-    criteria = filters.cleaned_data if filters.is_valid() else {}
+    policy.check_inbox(user, agencies)
+    filters = InboxFilters(request.GET, agencies=agencies)
+    criteria = filters.criteria()
     chosen = next((agency for agency in agencies if agency.pk == criteria.get("agency")), None)
     include_decided = bool(criteria.get("include_decided"))
     referrals = queries.inbox(user=user, agency=chosen, include_decided=include_decided)
@@ -335,14 +324,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
         )
         for referral in page.object_list
     ]
-    audit.record(user=user, action="list", object_type="referral", allowed=True, rule="front-door inbox")
+    policy.log_listing(user, Listing.FRONT_DOOR_INBOX)
     query = urlencode(
         {k: v for k, v in {"agency": chosen.pk if chosen else "", "include_decided": include_decided}.items() if v}
     )
     return render(
         request,
         "referrals/inbox.html",
-        {"page": page, "rows": rows, "filters": filters, "agencies": agencies, "query": query, "me": user},
+        {"page": page, "rows": rows, "filters": filters.form, "agencies": agencies, "query": query, "me": user},
     )
 
 
@@ -435,18 +424,7 @@ def referral_triage(request: HttpRequest, referral_id: UUID) -> HttpResponse:
             return redirect("referrals:sign_off", referral_id=referral.pk)
         return redirect("referrals:detail", referral_id=referral.pk)
     matches = queries.known_child_matches(access)
-    for match in matches:
-        if match.child is not None:
-            audit.record(
-                user=user,
-                action="view_child",
-                object_type="child",
-                object_id=match.child.pk,
-                case_id=match.cases[0].pk,
-                allowed=True,
-                rule="known-child match at the front door",
-                agency=referral.receiving_agency_id,
-            )
+    access.log_children_shown((match.child.pk, match.cases[0].pk) for match in matches if match.child is not None)
     link_choices, targets = _link_choices(matches, referral.receiving_agency.name)
     form = TriageDecisionForm(
         request.POST or None, receiving_agency=referral.receiving_agency, link_choices=link_choices
@@ -535,19 +513,19 @@ def public_concern(request: HttpRequest) -> HttpResponse:
             # A bot: it is told all went well, and nothing is stored.
             request.session[PUBLIC_SESSION_KEY] = {"reference": new_reference(), "immediate_risk": False}
             return redirect("public:public_concern_received")
-        if form.is_valid():
-            try:
-                referral = services.submit_public_concern(
-                    receiving_agency=form.cleaned_data["receiving_agency"], data=form.concern_data()
-                )
-            except ValidationError as error:
-                form.add_service_errors(error)
-            else:
-                request.session[PUBLIC_SESSION_KEY] = {
-                    "reference": referral.reference,
-                    "immediate_risk": referral.immediate_risk,
-                }
-                return redirect("public:public_concern_received")
+        if done := saved(
+            request,
+            form,
+            lambda data: services.submit_public_concern(
+                receiving_agency=data["receiving_agency"], data=form.concern_data()
+            ),
+        ):
+            referral = done.result
+            request.session[PUBLIC_SESSION_KEY] = {
+                "reference": referral.reference,
+                "immediate_risk": referral.immediate_risk,
+            }
+            return redirect("public:public_concern_received")
         form.renew_stamp_if_bad()
     return render(
         request,
@@ -577,13 +555,12 @@ def public_reference_check(request: HttpRequest) -> HttpResponse:
         if referral is None:
             form.add_error("reference", UNKNOWN_REFERENCE)
         else:
-            audit.record(
+            policy.enforce(
+                policy.Grounds.PUBLIC_REFERENCE_CHECK,
                 user=None,
                 action="check_public_reference",
                 object_type="referral",
                 object_id=referral.pk,
-                allowed=True,
-                rule="public reference check: received and considered only",
                 agency=referral.receiving_agency_id,
             )
             result = {

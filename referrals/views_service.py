@@ -7,19 +7,19 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from access_control import audit, policy
+from access_control import policy
 from access_control.policy import Action, ServiceReferralAction
 from access_control.request_context import request_user
 from cases import queries as case_queries
 from cases.models import Visibility
 from referrals import queries, services
 from referrals.forms_service import ServiceAnswerForm, ServiceReferralForm
+from web.forms import saved
 
 PER_PAGE = 25
 
@@ -44,14 +44,9 @@ def service_referral_new(request: HttpRequest, case_id: UUID) -> HttpResponse:
         documents=documents.distinct(),
         own_agency_ids={access.basis.acting_agency_id} if access.basis.acting_agency_id else set(),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            referral = services.make_service_referral(access=access, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"Referred to {referral.to_agency.name} for {referral.service}.")
-            return redirect("cases:detail", case_id=access.case.pk)
+    if done := saved(request, form, lambda data: services.make_service_referral(access=access, **data)):
+        messages.success(request, f"Referred to {done.result.to_agency.name} for {done.result.service}.")
+        return redirect("cases:detail", case_id=access.case.pk)
     return render(request, "referrals/service_referral_form.html", {"form": form, "case": access.case})
 
 
@@ -60,9 +55,7 @@ def service_referral_new(request: HttpRequest, case_id: UUID) -> HttpResponse:
 def service_inbox(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     page = Paginator(queries.service_inbox(user=user), PER_PAGE).get_page(request.GET.get("page"))
-    audit.record(
-        user=user, action="list", object_type="servicereferral", allowed=True, rule="service referrals to my agency"
-    )
+    policy.log_listing(user, policy.Listing.SERVICE_INBOX)
     return render(request, "referrals/service_inbox.html", {"page": page})
 
 
@@ -76,20 +69,19 @@ def service_referral_detail(request: HttpRequest, referral_id: UUID) -> HttpResp
     if request.method == "POST":
         access = policy.get_service_referral(user, referral_id, ServiceReferralAction.DECIDE)
         assert form is not None
-        if form.is_valid():
-            named = form.cleaned_data["named_worker"]
-            try:
-                referral = services.answer_service_referral(
-                    access=access,
-                    accept=form.cleaned_data["answer"] == "accept",
-                    reason=form.cleaned_data["reason"],
-                    named_worker=named.user if named else None,
-                )
-            except ValidationError as error:
-                form.add_service_errors(error)
-            else:
-                messages.success(request, f"Service referral {referral.get_state_display().lower()}.")
-                return redirect("referrals:service_detail", referral_id=referral.pk)
+        if done := saved(
+            request,
+            form,
+            lambda data: services.answer_service_referral(
+                access=access,
+                accept=data["answer"] == "accept",
+                reason=data["reason"],
+                named_worker=data["named_worker"].user if data["named_worker"] else None,
+            ),
+        ):
+            referral = done.result
+            messages.success(request, f"Service referral {referral.get_state_display().lower()}.")
+            return redirect("referrals:service_detail", referral_id=referral.pk)
     entries, documents = queries.shared_extract(access)
     return render(
         request,

@@ -9,14 +9,7 @@ from django.db.models import QuerySet
 
 from agencies.forms import MemberChoiceField
 from agencies.models import Membership
-from supervision.queries import WORKER_DEADLINE_FILTERS
 from web.forms import ServiceErrorsMixin
-
-
-class WorkerDeadlineFilterForm(forms.Form):
-    when = forms.ChoiceField(
-        label="Show", choices=[("", "Everything still owed"), *WORKER_DEADLINE_FILTERS.items()], required=False
-    )
 
 
 class LeadMemberChoiceField(MemberChoiceField):

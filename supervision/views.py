@@ -12,7 +12,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -26,7 +25,9 @@ from access_control.request_context import request_user
 from cases import services
 from cases.models import CaseStatus
 from supervision import queries
-from supervision.forms import ReassignLeadForm, WorkerDeadlineFilterForm
+from supervision.filters import WorkerDeadlineFilters
+from supervision.forms import ReassignLeadForm
+from web.forms import saved
 from web.pagination import PageWithCount
 
 ROWS_PER_PAGE = 25
@@ -78,8 +79,8 @@ def worker_cases(request: HttpRequest, membership_id: int) -> HttpResponse:
 def worker_deadlines(request: HttpRequest, membership_id: int) -> HttpResponse:
     user = request_user(request)
     membership = policy.get_supervisee(user, membership_id, "list_worker_deadlines")
-    filters = WorkerDeadlineFilterForm(request.GET)
-    when = filters.cleaned_data["when"] if filters.is_valid() else ""
+    filters = WorkerDeadlineFilters(request.GET)
+    when = filters.criteria().get("when", "")
     deadlines = queries.worker_deadlines(user, membership, when=when)
     page = Paginator(deadlines, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -88,7 +89,7 @@ def worker_deadlines(request: HttpRequest, membership_id: int) -> HttpResponse:
         {
             "membership": membership,
             "page": page,
-            "filters": filters,
+            "filters": filters.form,
             "when": when,
             "when_label": queries.WORKER_DEADLINE_FILTERS.get(when, ""),
             "query": urlencode({"when": when}) if when else "",
@@ -104,16 +105,13 @@ def reassign_lead(request: HttpRequest, case_id: UUID) -> HttpResponse:
     if not access.can(Action.REASSIGN_LEAD):
         policy.check(access, Action.REASSIGN_LEAD)  # 403, logged
     form = ReassignLeadForm(request.POST or None, candidates=queries.lead_candidates(access))
-    if request.method == "POST" and form.is_valid():
-        try:
-            change = services.reassign_lead(
-                access=access, new_lead=form.cleaned_data["new_lead"].user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"{change.new_lead.full_name} now leads case {access.case.reference}.")
-            return redirect("cases:detail", case_id=access.case.pk)
+    if done := saved(
+        request,
+        form,
+        lambda data: services.reassign_lead(access=access, new_lead=data["new_lead"].user, reason=data["reason"]),
+    ):
+        messages.success(request, f"{done.result.new_lead.full_name} now leads case {access.case.reference}.")
+        return redirect("cases:detail", case_id=access.case.pk)
     return render(
         request,
         "supervision/reassign_lead.html",

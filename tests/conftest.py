@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 from django.db import transaction
@@ -9,6 +9,8 @@ from django.db.backends.postgresql.operations import DatabaseOperations
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Membership, Role
+from outbox import delivery
+from outbox.models import Message
 from tests.clock import Clock
 from tests.factories import AgencyFactory, MembershipFactory
 
@@ -65,3 +67,16 @@ def admin_membership(agency: Agency) -> Membership:
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def deliver_outbox(db: None) -> Callable[[], list[bool]]:
+    """Deliver every unsent outbox message now, through the outbox's own delivery (lease,
+    sender, stamp), as a worker would: tests run no worker unless they start one, and the
+    queue's copies are never consumed. Returns what each delivery answered, oldest first."""
+
+    def deliver() -> list[bool]:
+        unsent = Message.objects.filter(sent_at__isnull=True, obsolete=False).order_by("pk")
+        return [delivery.deliver(message_id) for message_id in unsent.values_list("pk", flat=True)]
+
+    return deliver

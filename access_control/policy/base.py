@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, TypeVar
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, F, Field, Func, QuerySet
 from django.db.models.expressions import RawSQL
 
-from access_control import request_context
-from agencies.models import Membership, User
+from access_control import audit, request_context
+from agencies.models import Agency, Membership, User
 
 T = TypeVar("T")
 
@@ -28,6 +30,96 @@ class Decision:
 
 
 DENY_NO_RULE = Decision(False, "no rule grants access")
+
+
+def enforce(
+    decision: Decision,
+    *,
+    user: User | None,
+    action: str,
+    object_type: str,
+    object_id: object = "",
+    case_id: object = None,
+    agency: Agency | int | None = None,
+    says: str | None = None,
+    log_allowed: bool = True,
+) -> Decision:
+    """Write ``decision`` to the access log, with its rule, and when it refuses raise
+    PermissionDenied (``says``, or the rule): the one way a decision reaches the log.
+
+    ``log_allowed=False`` logs only a refusal, for a write that logs what it did once done
+    (an allowed decision is then logged by the write, e.g. ``CaseAccess.log``)."""
+    if decision.allowed and not log_allowed:
+        return decision
+    audit.record_many([event(decision, user, action, object_type, object_id, case_id, agency)])
+    if not decision:
+        raise PermissionDenied(says or decision.rule)
+    return decision
+
+
+def event(
+    decision: Decision,
+    user: User | None,
+    action: str,
+    object_type: str,
+    object_id: object = "",
+    case_id: object = None,
+    agency: Agency | int | None = None,
+) -> audit.Event:
+    """``decision`` as a row of the access log (``enforce`` writes one; the policy's doors
+    write theirs, or several at once, through ``audit``)."""
+    return audit.Event(
+        user=user,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        case_id=case_id,
+        allowed=decision.allowed,
+        rule=decision.rule,
+        agency=agency,
+    )
+
+
+class Grounds:
+    """What the access log says of a write that needs no decision beyond itself: the system's
+    own changes, a member of the public's forms, and what follows from a decision already
+    made (logged with ``enforce``)."""
+
+    ACCEPTED_REFERRAL = Decision(True, "accepted a referral for this case")
+    REFERRER_DRAFTING = Decision(True, "referrer, while the referral is a draft")
+    PUBLIC_CONCERN = Decision(True, "public concern form")
+    PUBLIC_REFERENCE_CHECK = Decision(True, "public reference check: received and considered only")
+    KNOWN_CHILD_MATCH = Decision(True, "known-child match at the front door")
+    DEADLINE_OPENED = Decision(True, "deadline opened")
+
+    @staticmethod
+    def deadline_closed(state: str) -> Decision:
+        """A deadline met or cancelled."""
+        return Decision(True, f"deadline {state}")
+
+    @staticmethod
+    def triage_decision(label: str) -> Decision:
+        """A front door's triage decision taking effect."""
+        return Decision(True, f"triage decision: {label}")
+
+
+class Listing(Enum):
+    """What a list page or endpoint shows, and the rule that narrowed it (logged by
+    ``log_listing``): (action, object type, rule)."""
+
+    CASES = ("list", "case", "need-to-know filter")
+    CASE_SEARCH = ("search", "case", "need-to-know filter")
+    MY_TASKS = ("list", "deadline", "my tasks")
+    EXTENSIONS_TO_DECIDE = ("list", "extension", "waiting for my approval")
+    REFERRALS_I_MADE = ("list", "referral", "referrals I made")
+    FRONT_DOOR_INBOX = ("list", "referral", "front-door inbox")
+    SERVICE_INBOX = ("list", "servicereferral", "service referrals to my agency")
+
+
+def log_listing(user: User, listing: Listing) -> None:
+    """Log that ``user`` was shown ``listing`` (each row in it was read through the policy)."""
+    action, object_type, rule = listing.value
+    enforce(Decision(True, rule), user=user, action=action, object_type=object_type)
 
 
 def _signed_in(user: User | object) -> bool:

@@ -19,8 +19,16 @@ from django.utils import timezone
 
 from access_control import audit
 from access_control.models import BreakGlassGrant, CaseUserObjectPermission
-from access_control.policy.base import DENY_NO_RULE, Decision, _signed_in, active_memberships, reused_subquery
-from agencies.models import Role, SupervisionLine, User
+from access_control.policy.base import (
+    DENY_NO_RULE,
+    Decision,
+    _signed_in,
+    active_memberships,
+    enforce,
+    event,
+    reused_subquery,
+)
+from agencies.models import Agency, Role, SupervisionLine, User
 from cases.models import (
     Case,
     CaseTeamMember,
@@ -300,6 +308,41 @@ def decide(basis: CaseBasis, action: Action) -> Decision:
     raise ValueError(f"{action} is not a case action")
 
 
+# Who opens a case for an agency, and so leads it.
+ROLES_THAT_OPEN_CASES = (Role.PRACTITIONER, Role.SUPERVISOR, Role.INTAKE)
+
+
+def check_opening_case(user: User, agency: Agency) -> Decision:
+    """May ``user`` open a case for ``agency`` (and lead it)? Its practitioners, intake workers
+    and supervisors. A refusal is logged and answers 403; the allowed decision is for the
+    service to log with the case it opened (``enforce``)."""
+    if active_memberships(user).filter(agency=agency, role__in=ROLES_THAT_OPEN_CASES).exists():
+        decision = Decision(True, "staff member of the lead agency")
+    else:
+        decision = Decision(False, "only practitioners, intake workers and supervisors open cases")
+    says = "Only practitioners, intake workers and supervisors of an agency open its cases."
+    return enforce(
+        decision, user=user, action="open_case", object_type="case", agency=agency, says=says, log_allowed=False
+    )
+
+
+def check_correction(access: CaseAccess, entry: ChronologyEntry) -> None:
+    """Only the author corrects an entry (of this case): a refusal is logged and answers 403.
+    (Whether they may still add to the record is ``check(access, Action.CORRECT_ENTRY)``.)"""
+    if entry.author_id == access.user.pk and entry.case_id == access.case.pk:
+        return
+    enforce(
+        Decision(False, "only the author corrects an entry"),
+        user=access.user,
+        action=Action.CORRECT_ENTRY,
+        object_type="chronologyentry",
+        object_id=entry.pk,
+        case_id=entry.case_id,
+        agency=access.basis.acting_agency_id,
+        says="Only the author corrects an entry.",
+    )
+
+
 def decide_item(user: User, basis: CaseBasis, item: SharedItem) -> Decision:
     """May this user see one chronology entry, document or contribution, given their basis on its case?"""
     if not basis.any:
@@ -424,6 +467,29 @@ class CaseAccess:
             agency=self.basis.acting_agency_id,
         )
 
+    def enforce(
+        self,
+        decision: Decision,
+        action: str,
+        *,
+        object_type: str = "case",
+        object_id: object = None,
+        says: str | None = None,
+        log_allowed: bool = True,
+    ) -> Decision:
+        """``enforce`` on this case: logged as this user, for the agency they act for."""
+        return enforce(
+            decision,
+            user=self.user,
+            action=action,
+            object_type=object_type,
+            object_id=object_id or self.case.pk,
+            case_id=self.case.pk,
+            agency=self.basis.acting_agency_id,
+            says=says,
+            log_allowed=log_allowed,
+        )
+
     def log_many(self, events: list[audit.Event]) -> None:
         """Log several accesses at once: one hold of the chain lock, one INSERT (inside a
         ``log_with_page`` block: with the view of the case, when the block ends)."""
@@ -435,16 +501,7 @@ class CaseAccess:
 
 def _deny(user: User, action: str, object_type: str, object_id: object, case_id: object, rule: str) -> Http404:
     agency_id = active_memberships(user).values_list("agency_id", flat=True).first() if _signed_in(user) else None
-    audit.record(
-        user=user,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        case_id=case_id,
-        allowed=False,
-        rule=rule,
-        agency=agency_id,
-    )
+    audit.record_many([event(Decision(False, rule), user, action, object_type, object_id, case_id, agency_id)])
     return Http404("Not found")
 
 
@@ -542,6 +599,15 @@ def get_document(
     user: User, document_id: UUID | str, action: Action = Action.DOWNLOAD_DOCUMENT
 ) -> tuple[CaseAccess, Document]:
     return _get_item(user, Document, document_id, action)
+
+
+def check_break_glass(user: User, case: Case) -> tuple[CaseAccess, Decision]:
+    """May ``user`` use emergency access to ``case``? A refusal is logged and answers 403. The
+    access returned is what the grant gives: the service logs the grant on it once made
+    (``access.enforce(decision, Action.BREAK_GLASS)``)."""
+    access = CaseAccess(user=user, case=case, basis=case_basis(user, case))
+    decision = access.enforce(access.can(Action.BREAK_GLASS), Action.BREAK_GLASS, log_allowed=False)
+    return access, decision
 
 
 def case_for_break_glass(user: User, reference: str) -> Case | None:

@@ -54,12 +54,26 @@ def decide_contribution(user: User, basis: CaseBasis, contribution: Contribution
     return decide_item(user, basis, contribution)
 
 
-def decide_contributing(basis: CaseBasis, contribution: Contribution) -> Decision:
-    """May someone with this basis write the contribution? A case team place held for the
-    contributing agency."""
-    if basis.team_role and basis.team_agency_id == contribution.author_agency_id:
-        return Decision(True, f"{basis.rule} for the contributing agency")
-    return Decision(False, "only the contributing agency's people on the case team write its contribution")
+def decide_contributing(basis: CaseBasis, contribution: Contribution, case: Case | None = None) -> Decision:
+    """May someone with this basis write the contribution (of ``case``, when given)? A case
+    team place held for the contributing agency."""
+    if not (basis.team_role and basis.team_agency_id == contribution.author_agency_id):
+        return Decision(False, "only the contributing agency's people on the case team write its contribution")
+    if case is not None and contribution.assessment.case_id != case.pk:
+        return Decision(False, "the contribution is on another case")
+    return Decision(True, f"{basis.rule} for the contributing agency")
+
+
+def decide_on_assessment(access: CaseAccess, assessment: JointAssessment, action: Action) -> Decision:
+    """Beyond what ``decide`` says of the case: the assessment is this case's; the work of
+    ``LEAD_ASSESSMENT`` is its own lead's; ``APPROVE_ASSESSMENT`` is for anyone but who led it."""
+    if assessment.case_id != access.case.pk:
+        return Decision(False, "the assessment is on another case")
+    if action == Action.LEAD_ASSESSMENT and assessment.lead_id != access.user.pk:
+        return Decision(False, "only the assessment's lead does this")
+    if action == Action.APPROVE_ASSESSMENT and assessment.lead_id == access.user.pk:
+        return Decision(False, "no one approves what they led")
+    return Decision(True, access.basis.rule)
 
 
 def readable_contributions(user: User, assessment: JointAssessment) -> QuerySet[Contribution]:

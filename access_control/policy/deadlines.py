@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from uuid import UUID
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import IsNull
+from django.http import Http404
 
-from access_control.policy.base import _signed_in, active_memberships, equals_any
+from access_control import audit
+from access_control.policy.base import Decision, _signed_in, active_memberships, equals_any, event
 from access_control.policy.cases import in_sight, visible_cases
 from access_control.policy.referrals import front_door_referrals
 from agencies.models import User
@@ -92,3 +95,25 @@ def my_tasks(user: User, *, states: Collection[str] = LIVE_STATES) -> QuerySet[D
         .union(owed_by_agency.filter(seen_by_user).values("pk").order_by(), all=True)
     )
     return Deadline.objects.filter(equals_any("pk", seen))
+
+
+# --- one deadline, and its extensions -------------------------------------------------------
+
+_UNSEEN = Decision(False, "cannot see the deadline")
+
+
+def get_deadline(user: User, deadline_id: UUID | str, action: str = "view") -> Deadline:
+    """The deadline (with its case and referral), if the user may see it; otherwise 404, logged."""
+    deadlines = visible_deadlines_among(user, Deadline.objects.filter(pk=deadline_id))
+    deadline = deadlines.select_related("case", "referral").first()
+    if deadline is None:
+        audit.record_many([event(_UNSEEN, user, action, "deadline", deadline_id)])
+        raise Http404("No deadline here.")
+    return deadline
+
+
+def decide_asking_extension(user: User, deadline: Deadline) -> Decision:
+    """May ``user`` ask for a later due time? Anyone who can see the deadline."""
+    if visible_deadlines_among(user, Deadline.objects.filter(pk=deadline.pk)).exists():
+        return Decision(True, "can see the deadline")
+    return _UNSEEN

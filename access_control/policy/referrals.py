@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -11,9 +12,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 
 from access_control import audit
-from access_control.policy.base import DENY_NO_RULE, Decision, _signed_in, active_memberships, read_once
+from access_control.policy.base import (
+    DENY_NO_RULE,
+    Decision,
+    Grounds,
+    _signed_in,
+    active_memberships,
+    enforce,
+    event,
+    read_once,
+)
 from access_control.policy.cases import _deny, visible_cases
 from agencies.models import Agency, Membership, Role, User
+from cases.models import Case, Child
 from referrals.models import Referral, ReferralStatus, ServiceReferral
 
 # --- referrals: the referrer, and the receiving agency's front door ---------------------
@@ -99,7 +110,7 @@ def decide_referral(basis: ReferralBasis, referral: Referral, action: ReferralAc
         return Decision(True, basis.rule) if basis.is_referrer or front_door else DENY_NO_RULE
     if action == ReferralAction.EDIT_DRAFT:
         if basis.is_referrer and not submitted:
-            return Decision(True, "referrer, while the referral is a draft")
+            return Grounds.REFERRER_DRAFTING
         return Decision(False, "a submitted referral cannot be edited, only added to")
     if action == ReferralAction.ADD_TO:
         if submitted and (basis.is_referrer or front_door):
@@ -144,6 +155,100 @@ class ReferralAccess:
             if self.basis.front_door_role
             else self.referral.referrer_agency_id,
         )
+
+    def check_matching_children(self) -> None:
+        """Only the receiving front door checks whether the referral's child is already known
+        (a refusal is logged and answers 403; the search itself is logged by its query)."""
+        if self.basis.front_door_role is not None and self.referral.status != ReferralStatus.DRAFT:
+            return
+        enforce(
+            Decision(False, "only the receiving front door checks whether a child is known"),
+            user=self.user,
+            action="match_children",
+            object_type="referral",
+            object_id=self.referral.pk,
+            case_id=self.referral.linked_case_id,
+            agency=self.referral.referrer_agency_id,
+        )
+
+    def log_children_shown(self, shown: Iterable[tuple[object, object]]) -> None:
+        """Log each known child the front door was shown, as (child id, the case it was seen on)."""
+        audit.record_many(
+            [
+                event(
+                    Grounds.KNOWN_CHILD_MATCH,
+                    self.user,
+                    "view_child",
+                    "child",
+                    child_id,
+                    case_id,
+                    self.referral.receiving_agency_id,
+                )
+                for child_id, case_id in shown
+            ]
+        )
+
+
+def check_inbox(user: User, front_doors: Collection[object]) -> None:
+    """A front door's inbox is for its intake workers and supervisors: someone whose
+    ``front_doors`` (as read from ``front_door_agencies``) are none is refused, logged, 403.
+    (The inbox shown is logged by ``log_listing(user, Listing.FRONT_DOOR_INBOX)``.)"""
+    if front_doors:
+        return
+    enforce(
+        Decision(False, "only a front door's intake workers and supervisors see its inbox"),
+        user=user,
+        action="list",
+        object_type="referral",
+        says="Only intake workers and supervisors of a front door see its inbox.",
+    )
+
+
+def check_making_referral(user: User) -> Membership:
+    """The membership a referral is made from: staff of an agency (not its admins) make
+    referrals; anyone else is refused, logged, 403."""
+    membership = active_memberships(user).exclude(role=Role.AGENCY_ADMIN).first()
+    if membership is None:
+        enforce(
+            Decision(False, "only staff of an agency make referrals"),
+            user=user,
+            action="save_referral_draft",
+            object_type="referral",
+            says="Only staff of an agency make referrals.",
+        )
+    assert membership is not None
+    return membership
+
+
+def check_linking(user: User, referral: Referral, *, case: Case | None, child: Child | None) -> None:
+    """A front door links a referral to a case it can see, or to one its own agency leads; and
+    names a known child only if it can already see one of the child's cases, or the child is
+    on the (own-agency) case being linked: otherwise linking would reveal the child's record.
+    A refusal is logged and answers 403."""
+    if case is not None and not (
+        case.lead_agency_id == referral.receiving_agency_id or visible_cases(user).filter(pk=case.pk).exists()
+    ):
+        enforce(
+            Decision(False, "a referral links only to a case the front door can see or its agency leads"),
+            user=user,
+            action="link_referral",
+            object_type="case",
+            object_id=case.pk,
+            case_id=case.pk,
+            says="That case is led by another agency: contact its team instead.",
+        )
+    if child is None or visible_cases(user).filter(children=child).exists():
+        return
+    if case is not None and case.children.filter(pk=child.pk).exists():
+        return
+    enforce(
+        Decision(False, "a referral names only a child the front door can already see"),
+        user=user,
+        action="link_referral",
+        object_type="child",
+        object_id=child.pk,
+        says="That child is known to another agency: contact its team instead.",
+    )
 
 
 def referral_basis(user: User, referral: Referral) -> ReferralBasis:
@@ -267,6 +372,23 @@ class ServiceReferralAccess:
             rule=rule or self.basis.rule,
             agency=self.referral.to_agency_id if self.basis.receiving_member else self.referral.from_agency_id,
         )
+
+    def check_answering(self) -> None:
+        """Only the receiving agency answers a waiting service referral (a refusal is logged and
+        answers 403; the answer is logged by ``log_answer``)."""
+        enforce(
+            self.can(ServiceReferralAction.DECIDE),
+            user=self.user,
+            action=ServiceReferralAction.DECIDE,
+            object_type="servicereferral",
+            object_id=self.referral.pk,
+            case_id=self.referral.case_id,
+            log_allowed=False,
+        )
+
+    def log_answer(self, referral: ServiceReferral) -> None:
+        """Log the answer given (``referral`` as answered: accepted or declined)."""
+        self.log("answer_service_referral", rule=f"{self.basis.rule}: {referral.get_state_display().lower()}")
 
 
 def get_service_referral(

@@ -18,6 +18,20 @@ from deadlines.models import Deadline
 RULE_SUPERVISES_WORKER = "supervisor of this worker"
 
 
+def supervision_over(user_id: int, agency_id: int | None) -> QuerySet[SupervisionLine]:
+    """The active supervision lines over a person as a member of one agency: both memberships
+    active and in that agency. Who supervises someone (the owner of a deadline, the lead of an
+    assessment, who used break-glass for an agency) is always this."""
+    return SupervisionLine.objects.filter(
+        active=True,
+        supervisor__active=True,
+        supervisor__agency=agency_id,
+        supervisee__user=user_id,
+        supervisee__active=True,
+        supervisee__agency=agency_id,
+    )
+
+
 def _lines_to_outer_membership(user: User) -> QuerySet[SupervisionLine]:
     """Active lines from one of ``user``'s active memberships to the outer query's membership,
     in the same agency: the supervision the supervisor rule of ``visible_cases`` rests on."""
@@ -127,3 +141,17 @@ def readable_entries(user: User) -> QuerySet[ChronologyEntry]:
     return ChronologyEntry.objects.filter(equals_any("case_id", case_ids_in_sight(user))).filter(
         _visible_items_filter(user, ChronologyEntry)
     )
+
+
+def decide_on_extension(user: User, deadline: Deadline) -> Decision:
+    """May ``user`` approve or reject an extension of ``deadline``? The owner's supervisor
+    (``supervision_over``), or, when no one owns it, a supervisor of the owning agency."""
+    if deadline.owner_id is None:
+        allowed = Membership.objects.filter(
+            user=user, agency=deadline.owner_agency_id, role=Role.SUPERVISOR, active=True
+        ).exists()
+    else:
+        allowed = supervision_over(deadline.owner_id, deadline.owner_agency_id).filter(supervisor__user=user).exists()
+    if allowed:
+        return Decision(True, "supervisor of the deadline owner")
+    return Decision(False, "not the owner's supervisor")

@@ -15,6 +15,7 @@ from access_control.policy import (
     Decision,
     cases_with_supervised_lead,
     decide_contributing,
+    decide_on_assessment,
     readable_contributions,
     visible_cases,
 )
@@ -120,14 +121,11 @@ def assessment_decision(access: CaseAccess, assessment: JointAssessment, action:
     decision = access.can(action)
     if not decision:
         return decision
-    if action == Action.LEAD_ASSESSMENT:
-        if assessment.lead_id != access.user.pk:
-            return Decision(False, "only the assessment's lead does this")
-        if assessment.state not in WORKING_STATES:
-            return Decision(False, "the assessment is no longer being worked on")
-    if action == Action.APPROVE_ASSESSMENT:
-        if assessment.lead_id == access.user.pk:
-            return Decision(False, "no one approves what they led")
-        if assessment.state != AssessmentState.SUBMITTED:
-            return Decision(False, "the assessment is not waiting for approval")
+    who = decide_on_assessment(access, assessment, action)
+    if not who:
+        return who
+    if action == Action.LEAD_ASSESSMENT and assessment.state not in WORKING_STATES:
+        return Decision(False, "the assessment is no longer being worked on")
+    if action == Action.APPROVE_ASSESSMENT and assessment.state != AssessmentState.SUBMITTED:
+        return Decision(False, "the assessment is not waiting for approval")
     return decision

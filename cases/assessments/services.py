@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from access_control import audit
 from access_control.policy import (
     Action,
     CaseAccess,
@@ -26,9 +25,10 @@ from access_control.policy import (
     check,
     decide_contributing,
     decide_contribution,
+    decide_on_assessment,
+    supervision_over,
 )
 from agencies.models import Agency, User
-from agencies.queries import supervision_over
 from cases.models import (
     AssessmentState,
     CaseStatus,
@@ -72,23 +72,14 @@ class ContributionRequest:
     due_at: datetime | None = None
 
 
-def _refuse(access: CaseAccess, action: str, object_type: str, object_id: object, rule: str) -> PermissionDenied:
-    audit.record(
-        user=access.user,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        case_id=access.case.pk,
-        allowed=False,
-        rule=rule,
-        agency=access.basis.acting_agency_id,
-    )
-    return PermissionDenied(rule)
+def _on_assessment(access: CaseAccess, assessment: JointAssessment, check_as: Action, logged_as: str) -> None:
+    """``decide_on_assessment``: a refusal is logged (as ``logged_as``) and answers 403."""
+    decision = decide_on_assessment(access, assessment, check_as)
+    access.enforce(decision, logged_as, object_type="jointassessment", object_id=assessment.pk, log_allowed=False)
 
 
 def _same_case(access: CaseAccess, assessment: JointAssessment) -> None:
-    if assessment.case_id != access.case.pk:
-        raise _refuse(access, "assessment", "jointassessment", assessment.pk, "the assessment is on another case")
+    _on_assessment(access, assessment, Action.VIEW_CASEWORK, "assessment")
 
 
 def led_assessment(action: Action) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -113,8 +104,7 @@ def led_assessment(action: Action) -> Callable[[Callable[P, R]], Callable[P, R]]
 
 def require_assessment_lead(access: CaseAccess, assessment: JointAssessment, action: str) -> None:
     """Only the assessment's own lead works on it (a refusal is logged and answers 403)."""
-    if assessment.lead_id != access.user.pk:
-        raise _refuse(access, action, "jointassessment", assessment.pk, "only the assessment's lead does this")
+    _on_assessment(access, assessment, Action.LEAD_ASSESSMENT, action)
 
 
 def _contributing(service: Callable[P, R]) -> Callable[P, R]:
@@ -124,10 +114,10 @@ def _contributing(service: Callable[P, R]) -> Callable[P, R]:
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
         access, contribution = kwargs["access"], kwargs["contribution"]
         assert isinstance(access, CaseAccess) and isinstance(contribution, Contribution)
-        decision = decide_contributing(access.basis, contribution)
-        if not decision or contribution.assessment.case_id != access.case.pk:
-            rule = decision.rule if not decision else "the contribution is on another case"
-            raise _refuse(access, Action.CONTRIBUTE, "contribution", contribution.pk, rule)
+        decision = decide_contributing(access.basis, contribution, access.case)
+        access.enforce(
+            decision, Action.CONTRIBUTE, object_type="contribution", object_id=contribution.pk, log_allowed=False
+        )
         with transaction.atomic():
             return service(*args, **kwargs)
 
@@ -483,10 +473,7 @@ def decide_assessment(
 
 def require_not_own_assessment(access: CaseAccess, assessment: JointAssessment) -> None:
     """A supervisor who led the assessment does not approve it (a refusal is logged and answers 403)."""
-    if assessment.lead_id == access.user.pk:
-        raise _refuse(
-            access, Action.APPROVE_ASSESSMENT, "jointassessment", assessment.pk, "no one approves what they led"
-        )
+    _on_assessment(access, assessment, Action.APPROVE_ASSESSMENT, Action.APPROVE_ASSESSMENT)
 
 
 def _decide(*, access: CaseAccess, assessment: JointAssessment, approve: bool, note: str) -> JointAssessment:

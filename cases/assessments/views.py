@@ -7,7 +7,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -28,6 +27,7 @@ from cases.assessments.forms import (
     RequestContributionsForm,
 )
 from cases.models import AssessmentState, CaseStatus, Contribution, ContributionState, JointAssessment
+from web.forms import saved
 
 ASSESSMENTS_PER_PAGE = 25
 
@@ -79,15 +79,11 @@ def assessment_open(request: HttpRequest, case_id: UUID) -> HttpResponse:
     if not access.can(Action.LEAD_ASSESSMENT):
         policy.check(access, Action.LEAD_ASSESSMENT)
     form = ConfirmForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            assessment = services.open_assessment(access=access)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            due = timezone.localtime(assessment.due_at)
-            messages.success(request, f"Joint assessment opened, due {due:%d %b %Y}. Now ask agencies to contribute.")
-            return redirect("cases:assessment_detail", assessment_id=assessment.pk)
+    if done := saved(request, form, lambda _data: services.open_assessment(access=access)):
+        assessment = done.result
+        due = timezone.localtime(assessment.due_at)
+        messages.success(request, f"Joint assessment opened, due {due:%d %b %Y}. Now ask agencies to contribute.")
+        return redirect("cases:assessment_detail", assessment_id=assessment.pk)
     return render(request, "cases/assessments/open.html", {"access": access, "case": access.case, "form": form})
 
 
@@ -130,17 +126,14 @@ def contributions_request(request: HttpRequest, assessment_id: UUID) -> HttpResp
         default_due=timezone.localtime(services.default_contribution_due(assessment, now)).date(),
         latest_due=latest,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            asked = services.request_contributions(
-                access=access, assessment=assessment, requests=form.cleaned_data["requests"]
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            names = ", ".join(c.author_agency.name for c in asked)
-            messages.success(request, f"Contributions requested from {names}. Their people on the team were told.")
-            return redirect("cases:assessment_detail", assessment_id=assessment.pk)
+    if done := saved(
+        request,
+        form,
+        lambda data: services.request_contributions(access=access, assessment=assessment, requests=data["requests"]),
+    ):
+        names = ", ".join(c.author_agency.name for c in done.result)
+        messages.success(request, f"Contributions requested from {names}. Their people on the team were told.")
+        return redirect("cases:assessment_detail", assessment_id=assessment.pk)
     return render(
         request,
         "cases/assessments/request.html",
@@ -160,14 +153,13 @@ def contribution_withdraw(request: HttpRequest, assessment_id: UUID, contributio
         messages.info(request, "Only a contribution still requested, on an assessment in progress, can be withdrawn.")
         return redirect("cases:assessment_detail", assessment_id=assessment.pk)
     form = ConfirmForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.withdraw_contribution(access=access, assessment=assessment, contribution=contribution)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"The request to {contribution.author_agency.name} was withdrawn.")
-            return redirect("cases:assessment_detail", assessment_id=assessment.pk)
+    if saved(
+        request,
+        form,
+        lambda _data: services.withdraw_contribution(access=access, assessment=assessment, contribution=contribution),
+    ):
+        messages.success(request, f"The request to {contribution.author_agency.name} was withdrawn.")
+        return redirect("cases:assessment_detail", assessment_id=assessment.pk)
     return render(
         request,
         "cases/assessments/withdraw.html",
@@ -191,19 +183,19 @@ def contribution_edit(request: HttpRequest, contribution_id: UUID) -> HttpRespon
         agency=contribution.author_agency,
         me=user,
     )
-    if request.method == "POST" and form.is_valid():
-        submit = request.POST.get("action") == "submit"
-        write = services.submit_contribution if submit else services.save_contribution
-        try:
-            write(access=access, contribution=contribution, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            if submit:
-                messages.success(request, "Contribution submitted. The assessment's lead has been told.")
-                return redirect("cases:assessment_detail", assessment_id=assessment.pk)
-            messages.success(request, "Draft saved. Only your agency can read it until you submit it.")
-            return redirect("cases:contribution_edit", contribution_id=contribution.pk)
+    submit = request.POST.get("action") == "submit"
+    write = services.submit_contribution if submit else services.save_contribution
+    if saved(
+        request,
+        form,
+        lambda data: write(access=access, contribution=contribution, **data),
+        "Contribution submitted. The assessment's lead has been told."
+        if submit
+        else "Draft saved. Only your agency can read it until you submit it.",
+    ):
+        if submit:
+            return redirect("cases:assessment_detail", assessment_id=assessment.pk)
+        return redirect("cases:contribution_edit", contribution_id=contribution.pk)
     return render(
         request,
         "cases/assessments/contribution_form.html",
@@ -227,14 +219,13 @@ def analysis_edit(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
     form = AnalysisForm(
         request.POST or None, initial={"analysis": assessment.analysis, "recommendation": assessment.recommendation}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_analysis(access=access, assessment=assessment, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Analysis saved.")
-            return redirect("cases:assessment_detail", assessment_id=assessment.pk)
+    if saved(
+        request,
+        form,
+        lambda data: services.save_analysis(access=access, assessment=assessment, **data),
+        "Analysis saved.",
+    ):
+        return redirect("cases:assessment_detail", assessment_id=assessment.pk)
     return render(
         request,
         "cases/assessments/analysis_form.html",
@@ -249,14 +240,13 @@ def assessment_submit(request: HttpRequest, assessment_id: UUID) -> HttpResponse
     if assessment.state not in services.WORKING_STATES:
         return _no_longer_worked_on(request, assessment)
     form = ConfirmForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.submit_assessment(access=access, assessment=assessment)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Assessment submitted. Your supervisor has been asked to approve it.")
-            return redirect("cases:assessment_detail", assessment_id=assessment.pk)
+    if saved(
+        request,
+        form,
+        lambda _data: services.submit_assessment(access=access, assessment=assessment),
+        "Assessment submitted. Your supervisor has been asked to approve it.",
+    ):
+        return redirect("cases:assessment_detail", assessment_id=assessment.pk)
     rows = queries.contribution_rows(access, assessment)
     return render(
         request,
@@ -276,17 +266,16 @@ def assessment_submit(request: HttpRequest, assessment_id: UUID) -> HttpResponse
 def assessment_decide(request: HttpRequest, assessment_id: UUID) -> HttpResponse:
     access, assessment = _assessment_for(request_user(request), assessment_id, Action.APPROVE_ASSESSMENT)
     form = AssessmentDecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        approve = form.cleaned_data["decision"] == "approve"
-        try:
-            services.decide_assessment(
-                access=access, assessment=assessment, approve=approve, note=form.cleaned_data["note"]
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Assessment approved." if approve else "Assessment returned to the lead.")
-            return redirect("cases:assessment_detail", assessment_id=assessment.pk)
+    if saved(
+        request,
+        form,
+        lambda data: services.decide_assessment(
+            access=access, assessment=assessment, approve=data["decision"] == "approve", note=data["note"]
+        ),
+    ):
+        approved = form.cleaned_data["decision"] == "approve"
+        messages.success(request, "Assessment approved." if approved else "Assessment returned to the lead.")
+        return redirect("cases:assessment_detail", assessment_id=assessment.pk)
     return render(
         request,
         "cases/assessments/decide.html",

@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from access_control import audit
 from access_control.policy import Action, CaseAccess, decide_completing_meeting_action
 from agencies.models import Agency, AgencyKind, User
 from cases.meetings import invitations
@@ -399,18 +398,9 @@ def complete_meeting_action(*, access: CaseAccess, action: MeetingAction) -> Mee
     """Mark an open action done: by its owner, or anyone who manages the case's meetings.
     Its deadline is met. A refusal is logged (and kept) before anything changes."""
     decision = decide_completing_meeting_action(access.user, access.basis, action)
-    if not decision:
-        audit.record(
-            user=access.user,
-            action="complete_meeting_action",
-            object_type="meetingaction",
-            object_id=action.pk,
-            case_id=access.case.pk,
-            allowed=False,
-            rule=decision.rule,
-            agency=access.basis.acting_agency_id,
-        )
-        raise PermissionDenied(decision.rule)
+    access.enforce(
+        decision, "complete_meeting_action", object_type="meetingaction", object_id=action.pk, log_allowed=False
+    )
     with transaction.atomic():
         locked = _locked_action(access, action)
         locked.state = ActionState.DONE

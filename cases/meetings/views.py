@@ -24,6 +24,7 @@ from cases.forms import ReasonForm
 from cases.meetings import queries, services
 from cases.meetings.forms import MeetingActionForm, MeetingHeldForm, MeetingRescheduleForm, MeetingScheduleForm
 from cases.models import ActionState, Meeting, MeetingAction, MeetingKind, MeetingState
+from web.forms import saved
 
 MEETINGS_PER_PAGE = 20
 
@@ -68,14 +69,10 @@ def meeting_schedule(request: HttpRequest, case_id: UUID) -> HttpResponse:
     access = policy.get_case(user, case_id)
     _require(access, Action.MANAGE_MEETINGS)
     form = MeetingScheduleForm(request.POST or None, team=queries.team_for_meetings(access))
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = services.schedule_meeting(access=access, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"{meeting.get_kind_display()} scheduled. Invitations are on their way.")
-            return redirect("cases:meeting_detail", meeting_id=meeting.pk)
+    if done := saved(request, form, lambda data: services.schedule_meeting(access=access, **data)):
+        meeting = done.result
+        messages.success(request, f"{meeting.get_kind_display()} scheduled. Invitations are on their way.")
+        return redirect("cases:meeting_detail", meeting_id=meeting.pk)
     return render(
         request,
         "cases/meetings/meeting_schedule.html",
@@ -133,14 +130,13 @@ def meeting_reschedule(request: HttpRequest, meeting_id: UUID) -> HttpResponse:
         "location": meeting.location,
     }
     form = MeetingRescheduleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.reschedule_meeting(access=access, meeting=meeting, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Meeting moved. Everyone invited gets the updated invitation.")
-            return redirect("cases:meeting_detail", meeting_id=meeting.pk)
+    if saved(
+        request,
+        form,
+        lambda data: services.reschedule_meeting(access=access, meeting=meeting, **data),
+        "Meeting moved. Everyone invited gets the updated invitation.",
+    ):
+        return redirect("cases:meeting_detail", meeting_id=meeting.pk)
     return render(
         request,
         "cases/meetings/meeting_reschedule.html",
@@ -154,14 +150,13 @@ def meeting_held(request: HttpRequest, meeting_id: UUID) -> HttpResponse:
     user = request_user(request)
     access, meeting = _meeting_for(user, meeting_id, Action.MANAGE_MEETINGS)
     form = MeetingHeldForm(request.POST or None, kind=meeting.kind, attendees=queries.meeting_attendees(meeting))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_meeting_held(access=access, meeting=meeting, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Meeting recorded as held.")
-            return redirect("cases:meeting_detail", meeting_id=meeting.pk)
+    if saved(
+        request,
+        form,
+        lambda data: services.record_meeting_held(access=access, meeting=meeting, **data),
+        "Meeting recorded as held.",
+    ):
+        return redirect("cases:meeting_detail", meeting_id=meeting.pk)
     return render(
         request,
         "cases/meetings/meeting_held.html",
@@ -175,14 +170,13 @@ def meeting_cancel(request: HttpRequest, meeting_id: UUID) -> HttpResponse:
     user = request_user(request)
     access, meeting = _meeting_for(user, meeting_id, Action.MANAGE_MEETINGS)
     form = ReasonForm(request.POST or None, label="Why is the meeting cancelled?")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.cancel_meeting(access=access, meeting=meeting, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Meeting cancelled. Everyone invited is told.")
-            return redirect("cases:meeting_detail", meeting_id=meeting.pk)
+    if saved(
+        request,
+        form,
+        lambda data: services.cancel_meeting(access=access, meeting=meeting, reason=data["reason"]),
+        "Meeting cancelled. Everyone invited is told.",
+    ):
+        return redirect("cases:meeting_detail", meeting_id=meeting.pk)
     return render(
         request,
         "cases/meetings/meeting_cancel.html",
@@ -196,14 +190,13 @@ def meeting_action_add(request: HttpRequest, meeting_id: UUID) -> HttpResponse:
     user = request_user(request)
     access, meeting = _meeting_for(user, meeting_id, Action.MANAGE_MEETINGS)
     form = MeetingActionForm(request.POST or None, team=queries.team_for_meetings(access))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_meeting_action(access=access, meeting=meeting, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Action added. Its owner is told and reminded as it falls due.")
-            return redirect("cases:meeting_detail", meeting_id=meeting.pk)
+    if saved(
+        request,
+        form,
+        lambda data: services.add_meeting_action(access=access, meeting=meeting, **data),
+        "Action added. Its owner is told and reminded as it falls due.",
+    ):
+        return redirect("cases:meeting_detail", meeting_id=meeting.pk)
     return render(
         request,
         "cases/meetings/meeting_action_form.html",
@@ -232,14 +225,13 @@ def meeting_action_drop(request: HttpRequest, action_id: int) -> HttpResponse:
     access, action = policy.get_casework(user, MeetingAction, action_id)
     _require(access, Action.MANAGE_MEETINGS)
     form = ReasonForm(request.POST or None, label="Why is the action no longer needed?")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.drop_meeting_action(access=access, action=action, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Action marked no longer needed.")
-            return redirect("cases:meeting_detail", meeting_id=action.meeting_id)
+    if saved(
+        request,
+        form,
+        lambda data: services.drop_meeting_action(access=access, action=action, reason=data["reason"]),
+        "Action marked no longer needed.",
+    ):
+        return redirect("cases:meeting_detail", meeting_id=action.meeting_id)
     return render(
         request,
         "cases/meetings/meeting_action_drop.html",

@@ -29,6 +29,7 @@ from cases.forms import ReasonForm
 from cases.models import ActionState, CaseStatus, Plan, PlanAction, PlanState
 from cases.plans import queries, services
 from cases.plans.forms import OutcomeForm, PlanActionForm, PlanStartForm, ProgressForm, ReviewForm
+from web.forms import saved
 
 PAST_PLANS_PER_PAGE = 10
 
@@ -127,14 +128,13 @@ def plan_start(request: HttpRequest, case_id: UUID) -> HttpResponse:
         messages.info(request, "This case already has an active plan.")
         return redirect(_plan_url(access))
     form = PlanStartForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.start_plan(access=access, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Plan started. Add the actions each agency will take.")
-            return redirect(_plan_url(access))
+    if saved(
+        request,
+        form,
+        lambda data: services.start_plan(access=access, **data),
+        "Plan started. Add the actions each agency will take.",
+    ):
+        return redirect(_plan_url(access))
     return _form_page(
         request,
         access,
@@ -155,14 +155,13 @@ def outcome_add(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     if plan.state != PlanState.ACTIVE:
         return _ended(request, access)
     form = OutcomeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_outcome(access=access, plan=plan, description=form.cleaned_data["description"])
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Outcome added.")
-            return redirect(_plan_url(access))
+    if saved(
+        request,
+        form,
+        lambda data: services.add_outcome(access=access, plan=plan, description=data["description"]),
+        "Outcome added.",
+    ):
+        return redirect(_plan_url(access))
     return _form_page(request, access, form, heading="Add an outcome", submit="Add the outcome")
 
 
@@ -176,14 +175,13 @@ def outcome_edit(request: HttpRequest, plan_id: UUID, outcome_id: int) -> HttpRe
     if plan.state != PlanState.ACTIVE:
         return _ended(request, access)
     form = OutcomeForm(request.POST or None, initial={"description": outcome.description})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.edit_outcome(access=access, outcome=outcome, description=form.cleaned_data["description"])
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Outcome saved.")
-            return redirect(_plan_url(access))
+    if saved(
+        request,
+        form,
+        lambda data: services.edit_outcome(access=access, outcome=outcome, description=data["description"]),
+        "Outcome saved.",
+    ):
+        return redirect(_plan_url(access))
     return _form_page(request, access, form, heading="Change an outcome", submit="Save the outcome")
 
 
@@ -199,22 +197,20 @@ def action_add(request: HttpRequest, plan_id: UUID) -> HttpResponse:
         team=list(case_queries.case_team(access)),
         initial={"outcome": request.GET.get("outcome")},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            created = services.add_plan_action(
-                access=access,
-                outcome=data["outcome"],
-                description=data["description"],
-                owner_agency=data["owner_agency"],
-                owner=data["owner"],
-                due_at=services.due_at_on(data["due_on"]),
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, f"Action added for {created.owner_agency.name}. They have been told.")
-            return redirect(_plan_url(access))
+    if done := saved(
+        request,
+        form,
+        lambda data: services.add_plan_action(
+            access=access,
+            outcome=data["outcome"],
+            description=data["description"],
+            owner_agency=data["owner_agency"],
+            owner=data["owner"],
+            due_at=services.due_at_on(data["due_on"]),
+        ),
+    ):
+        messages.success(request, f"Action added for {done.result.owner_agency.name}. They have been told.")
+        return redirect(_plan_url(access))
     return _form_page(
         request,
         access,
@@ -240,15 +236,14 @@ def action_detail(request: HttpRequest, action_id: int) -> HttpResponse:
     if request.method == "POST" and not may_update:
         policy.check_plan_progress(access, plan_action)  # logs the refusal and answers 403
     form = ProgressForm(request.POST or None) if may_update else None
-    if request.method == "POST" and form is not None and form.is_valid():
-        try:
-            # The service checks the policy (a refusal is logged and answers 403).
-            services.record_progress(access=access, plan_action=plan_action, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Progress recorded.")
-            return redirect("cases:plan_action", action_id=plan_action.pk)
+    # The service checks the policy (a refusal is logged and answers 403).
+    if form is not None and saved(
+        request,
+        form,
+        lambda data: services.record_progress(access=access, plan_action=plan_action, **data),
+        "Progress recorded.",
+    ):
+        return redirect("cases:plan_action", action_id=plan_action.pk)
     return render(
         request,
         "cases/plans/action.html",
@@ -284,14 +279,13 @@ def action_drop(request: HttpRequest, action_id: int) -> HttpResponse:
         messages.info(request, "This action is no longer open.")
         return redirect("cases:plan_action", action_id=plan_action.pk)
     form = ReasonForm(request.POST or None, label="Why is it no longer needed?")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.drop_plan_action(access=access, plan_action=plan_action, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Action dropped. Its deadline is cancelled.")
-            return redirect(_plan_url(access))
+    if saved(
+        request,
+        form,
+        lambda data: services.drop_plan_action(access=access, plan_action=plan_action, reason=data["reason"]),
+        "Action dropped. Its deadline is cancelled.",
+    ):
+        return redirect(_plan_url(access))
     return render(
         request,
         "cases/plans/confirm.html",
@@ -319,14 +313,13 @@ def plan_review(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     if plan.state != PlanState.ACTIVE:
         return _ended(request, access)
     form = ReviewForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.review_plan(access=access, plan=plan, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Review recorded. The next review is now the deadline.")
-            return redirect(_plan_url(access))
+    if saved(
+        request,
+        form,
+        lambda data: services.review_plan(access=access, plan=plan, **data),
+        "Review recorded. The next review is now the deadline.",
+    ):
+        return redirect(_plan_url(access))
     return _form_page(
         request,
         access,
@@ -344,14 +337,13 @@ def plan_end(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     if plan.state != PlanState.ACTIVE:
         return _ended(request, access)
     form = ReasonForm(request.POST or None, label="Why does the plan end?")
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.end_plan(access=access, plan=plan, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, "Plan ended. Its open actions were dropped and their deadlines cancelled.")
-            return redirect(_plan_url(access))
+    if saved(
+        request,
+        form,
+        lambda data: services.end_plan(access=access, plan=plan, reason=data["reason"]),
+        "Plan ended. Its open actions were dropped and their deadlines cancelled.",
+    ):
+        return redirect(_plan_url(access))
     return render(
         request,
         "cases/plans/confirm.html",

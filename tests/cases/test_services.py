@@ -330,14 +330,14 @@ def test_break_glass_needs_a_reason():
     assert not policy.visible_cases(outsider).exists()
 
 
-def test_break_glass_grants_four_hours_and_tells_the_lead_and_the_supervisor(django_capture_on_commit_callbacks):
+def test_break_glass_grants_four_hours_and_tells_the_lead_and_the_supervisor(deliver_outbox):
     case = CaseFactory.create()
     nurse = MembershipFactory.create(agency=AgencyFactory.create(kind=AgencyKind.HEALTH))
     supervisor = supervise(nurse)
     reason = "Child brought to A&E unconscious; need the plan and contacts"
     before = timezone.now()
-    with django_capture_on_commit_callbacks(execute=True):
-        grant = services.break_glass(user=nurse.user, case=case, reason=reason)
+    grant = services.break_glass(user=nurse.user, case=case, reason=reason)
+    assert deliver_outbox() == [True, True]
 
     assert settings.BREAK_GLASS_HOURS == 4
     expected = before + timedelta(hours=4)
@@ -354,6 +354,31 @@ def test_break_glass_grants_four_hours_and_tells_the_lead_and_the_supervisor(dja
     assert case.reference in to_supervisor[0].body
     assert reason not in to_supervisor[0].body
     assert "A&E" not in f"{to_supervisor[0].subject} {to_supervisor[0].body}"
+
+
+def test_break_glass_alerts_go_once_each_and_only_to_the_supervisor_in_the_agency_acted_for(deliver_outbox):
+    case = CaseFactory.create()
+    nurse = MembershipFactory.create(agency=AgencyFactory.create(kind=AgencyKind.HEALTH))
+    # The nurse also works for a charity, where someone else supervises them: the break-glass
+    # was used for the hospital, so the charity's supervisor is not told of it.
+    charity_supervisor = supervise(MembershipFactory.create(user=nurse.user))
+    supervisor = supervise(nurse)
+    services.break_glass(user=nurse.user, case=case, reason="Child brought to A&E unconscious")
+
+    assert deliver_outbox() == [True, True]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([case.lead_worker.email, supervisor.user.email])
+    assert charity_supervisor.user.email not in {m.to[0] for m in mail.outbox}
+    assert deliver_outbox() == []  # each alert is stamped sent: a second delivery sends nothing
+    assert len(mail.outbox) == 2
+
+
+def test_break_glass_by_someone_nobody_supervises_tells_the_lead_alone(deliver_outbox):
+    case = CaseFactory.create()
+    nurse = MembershipFactory.create(agency=AgencyFactory.create(kind=AgencyKind.HEALTH))
+    services.break_glass(user=nurse.user, case=case, reason="Child brought to A&E unconscious")
+
+    assert deliver_outbox() == [True, False]
+    assert [m.to for m in mail.outbox] == [[case.lead_worker.email]]
 
 
 def test_break_glass_expires():

@@ -783,19 +783,17 @@ def test_a_second_closure_request_is_explained(client, case, lead):
 # --- emergency access ---------------------------------------------------------------------------------
 
 
-def test_emergency_access_grants_time_limited_access_and_shows_the_banner(
-    client, case, django_capture_on_commit_callbacks
-):
+def test_emergency_access_grants_time_limited_access_and_shows_the_banner(client, case, deliver_outbox):
     outsider = MembershipFactory.create(agency=AgencyFactory.create(kind=AgencyKind.HEALTH))
     client.force_login(outsider.user)
     assert client.get(case_url("detail", case)).status_code == 404
     assert "<h1>Emergency access</h1>" in html(client.get(reverse("cases:emergency_access")))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("cases:emergency_access"),
-            {"reference": case.reference.lower(), "reason": "Child brought to A&E with injuries, out of hours"},
-            follow=True,
-        )
+    response = client.post(
+        reverse("cases:emergency_access"),
+        {"reference": case.reference.lower(), "reason": "Child brought to A&E with injuries, out of hours"},
+        follow=True,
+    )
+    deliver_outbox()
     assert response.redirect_chain[-1][0] == case_url("detail", case)
     page = html(response)
     grant = BreakGlassGrant.objects.get(user=outsider.user, case=case)

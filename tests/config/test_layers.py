@@ -162,3 +162,54 @@ def test_only_tasks_and_the_outbox_import_a_tasks_module() -> None:
 )
 def test_each_module_has_its_room(module: str, expected: str) -> None:
     assert room(module) == expected
+
+
+def _writes_the_access_log_or_spells_a_rule(tree: ast.AST) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "access_control.audit":
+            found.append((node.lineno, "imports access_control.audit"))
+        if isinstance(node, ast.ImportFrom) and node.module == "access_control":
+            found += [(node.lineno, "imports audit") for alias in node.names if alias.name == "audit"]
+        if not isinstance(node, ast.Call):
+            continue
+        function = node.func
+        if (
+            isinstance(function, ast.Attribute)
+            and function.attr in ("record", "record_many")
+            and isinstance(function.value, ast.Name)
+            and function.value.id == "audit"
+        ):
+            found.append((node.lineno, f"calls audit.{function.attr}"))
+        for keyword in node.keywords:
+            if keyword.arg == "rule" and isinstance(keyword.value, (ast.Constant, ast.JoinedStr)):
+                found.append((node.lineno, "passes a rule string"))
+    return found
+
+
+def test_only_the_policy_writes_the_access_log_and_names_its_rules() -> None:
+    """No module outside ``access_control`` calls ``audit.record``/``record_many`` or passes a
+    ``rule="…"`` of its own: a decision and its rule come from the policy (``enforce``,
+    ``log_listing``, ``Grounds``, an access's ``log``)."""
+    found = [
+        f"{module}:{line} {what}"
+        for module, path in _modules().items()
+        if not module.startswith("access_control")
+        for line, what in _writes_the_access_log_or_spells_a_rule(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert found == []
+
+
+def test_the_access_log_check_finds_what_it_forbids() -> None:
+    tree = ast.parse(
+        "from access_control import audit\n"
+        "audit.record(user=u, action='x', object_type='case', allowed=True, rule='mine')\n"
+        "access.log('x', rule=f'{a}: b')\n"
+        "access.log('x', rule=decision.rule)\n"
+    )
+    assert [what for _, what in _writes_the_access_log_or_spells_a_rule(tree)] == [
+        "imports audit",
+        "calls audit.record",
+        "passes a rule string",
+        "passes a rule string",
+    ]

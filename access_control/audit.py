@@ -127,20 +127,36 @@ def record_many(events: list[Event]) -> list[AccessLogEntry]:
         return AccessLogEntry.objects.bulk_create(entries)
 
 
+# Beyond the ACCESS_LOG_CHAINS that connections start from, a writer finding them all held
+# spills onto this many times as many rather than wait (see _hold_a_chain).
+SPILL = 4
+
+
 def chain_count() -> int:
     return max(1, int(settings.ACCESS_LOG_CHAINS))
+
+
+def all_chains() -> int:
+    """How many chains there may be: those writers start from, and those they spill onto."""
+    return chain_count() * SPILL
 
 
 def _hold_a_chain() -> int:
     """Lock a chain for this transaction and say which. A connection always tries the same
     chain first (so a transaction that writes twice keeps to the chain it holds: advisory
-    locks are re-entrant), then the others in turn, and waits only when every chain is held."""
-    chains = chain_count()
+    locks are re-entrant), then the others in turn, then the spill chains.
+
+    Taking a chain never waits while one is free, and there are SPILL times as many as
+    ACCESS_LOG_CHAINS: a transaction that locked rows and then logs must not wait for a chain
+    held by another that is waiting for those rows, a deadlock (PostgreSQL would abort one,
+    a 500). It waits only when every chain is held, by more transactions at once than
+    ``all_chains()``."""
+    chains, total = chain_count(), all_chains()
     connection.ensure_connection()
     first = connection.connection.info.backend_pid % chains
     with connection.cursor() as cursor:
-        for step in range(chains):
-            chain = (first + step) % chains
+        for step in range(total):
+            chain = (first + step) % chains if step < chains else step
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_CLASS, chain])
             (held,) = cursor.fetchone()
             if held:
@@ -155,9 +171,9 @@ def _head(chain: int) -> tuple[int, str] | None:
 
 
 def _chains(anchored: set[int]) -> list[int]:
-    """The chains to look at: those writers use now, and any anchored once (a chain from
-    before ACCESS_LOG_CHAINS was lowered must still be there)."""
-    return sorted(set(range(chain_count())) | anchored)
+    """The chains to look at: those writers may use now (spill chains included), and any
+    anchored once (a chain from before ACCESS_LOG_CHAINS was lowered must still be there)."""
+    return sorted(set(range(all_chains())) | anchored)
 
 
 def anchor_heads() -> list[AccessLogAnchor]:

@@ -86,3 +86,19 @@ def security_events(user: User, agency_id: int) -> tuple[Agency, QuerySet[Access
         .order_by("-id")
     )
     return agency, events
+
+
+SECURITY_LOG = "security_log"
+
+
+def record_reading(user: User, agency: Agency) -> None:
+    """Log that ``user`` was shown ``agency``'s security log (read through ``security_events``)."""
+    audit.record(
+        user=user,
+        action="list",
+        object_type=SECURITY_LOG,
+        object_id=agency.pk,
+        allowed=True,
+        rule="agency admin reads their members' security log",
+        agency=agency,
+    )

@@ -9,3 +9,11 @@ class AccountsConfig(AppConfig):
         from accounts import middleware
 
         middleware.connect()
+
+        from accounts import mfa_middleware
+
+        mfa_middleware.connect()
+
+        from accounts import signals
+
+        signals.connect()

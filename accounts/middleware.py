@@ -17,6 +17,11 @@ from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from access_control import security_log
+from access_control.request_context import request_user
+from access_control.security_log import SecurityEvent
+from accounts.signals import home_agency
+
 SIGNED_IN_AT = "tandem_signed_in_at"
 SESSION_OVER = "You have been signed in for {hours} hours, the longest a session lasts: sign in again."
 
@@ -57,6 +62,8 @@ class SessionLifetimeMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated and timezone.now() - _signed_in_at(request) > absolute_lifetime():
+            user = request_user(request)
+            security_log.record(SecurityEvent.SESSION_EXPIRED, about=user, by=user, agency=home_agency(user))
             logout(request)
             messages.info(request, SESSION_OVER.format(hours=settings.SESSION_ABSOLUTE_HOURS))
         return self.get_response(request)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import F
-from rest_framework.authtoken.models import Token
 
+from access_control import security_log
+from access_control.security_log import SecurityEvent
+from accounts import tokens
+from accounts.signals import home_agency
 from agencies.models import User
 
 
@@ -18,11 +21,12 @@ def sign_out_everywhere(user: User) -> None:
     """End every session the person has, this one included, and revoke their API tokens."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
-        Token.objects.filter(user=user).delete()
+        tokens.revoke_all_mine(user)
+        security_log.record(SecurityEvent.SIGNED_OUT_EVERYWHERE, about=user, by=user, agency=home_agency(user))
     user.refresh_from_db(fields=["session_generation"])
 
 
 def password_changed(user: User) -> None:
     """After a new password the person's other sessions have ended (its hash is in theirs);
-    API tokens issued before are revoked too."""
-    Token.objects.filter(user=user).delete()
+    API tokens issued before are revoked too (a new password from an emailed link, too)."""
+    tokens.revoke_all_mine(user)

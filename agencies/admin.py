@@ -7,14 +7,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from rest_framework.authtoken.models import TokenProxy
 
 from agencies.models import Agency, Membership, MembershipEvent, SupervisionLine, User
 from agencies.services import send_set_password_email
 
 admin.site.site_header = "Tandem platform admin"
 admin.site.unregister(Group)
-admin.site.unregister(TokenProxy)
+# API tokens (accounts.ApiToken, knox's swapped-in model) have no admin screen: knox's own
+# registers nothing for a swapped model, and a person or their agency admin revokes them.
 
 
 @admin.register(User)

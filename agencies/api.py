@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
@@ -20,13 +19,6 @@ from access_control.request_context import request_user
 from agencies import queries, services
 from agencies.filters import MemberFilters
 from agencies.models import Agency, Membership, Role, User
-from web.throttling import AnonRateThrottle
-
-
-class ObtainTokenApi(ObtainAuthToken):
-    """Exchange an email address ("username") and password for an API token."""
-
-    throttle_classes = [AnonRateThrottle]
 
 
 class PersonRefSerializer(serializers.ModelSerializer[User]):

@@ -5,15 +5,20 @@ from __future__ import annotations
 from django.db.models import Prefetch, QuerySet
 
 from access_control.policy import agency_members
+from agencies import second_factor
 from agencies.models import Agency, Membership, MembershipEvent, Role, SupervisionLine, User
 
 
 def member_list(*, user: User, agency: Agency, status: str = "active", role: str = "") -> QuerySet[Membership]:
-    members = agency_members(user, agency).prefetch_related(
-        Prefetch(
-            "supervisors",
-            queryset=SupervisionLine.objects.filter(active=True).select_related("supervisor__user"),
-            to_attr="current_supervision",
+    members = (
+        agency_members(user, agency)
+        .annotate(has_second_factor=second_factor.enrolled())
+        .prefetch_related(
+            Prefetch(
+                "supervisors",
+                queryset=SupervisionLine.objects.filter(active=True).select_related("supervisor__user"),
+                to_attr="current_supervision",
+            )
         )
     )
     if status == "active":

@@ -16,6 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from access_control.policy import can_manage_members
+from agencies import tokens as api_tokens
 from agencies.models import Agency, Membership, MembershipEvent, Role, SupervisionLine, User
 
 SUPERVISED_ROLES = (Role.PRACTITIONER, Role.INTAKE)
@@ -179,8 +180,21 @@ def deactivate_membership(*, by: User, membership: Membership) -> Membership:
     _end_supervision_lines(SupervisionLine.objects.filter(supervisor=membership))
     _end_supervision_lines(SupervisionLine.objects.filter(supervisee=membership))
     user = membership.user
-    if not user.is_staff and not Membership.objects.filter(user=user, active=True).exists():
-        user.is_active = False
-        user.save(update_fields=["is_active"])
+    if not Membership.objects.filter(user=user, active=True).exists():
+        # With no agency left, their API tokens go too (knox also refuses an inactive person's).
+        api_tokens.revoke_all(user, by=by, agency=membership.agency)
+        if not user.is_staff:
+            user.is_active = False
+            user.save(update_fields=["is_active"])
     _record(membership, MembershipEvent.Action.DEACTIVATED, by)
     return membership
+
+
+@transaction.atomic
+def revoke_member_tokens(*, by: User, membership: Membership) -> int:
+    """An agency admin revokes every API token of an active member (a lost device, a token
+    seen where it should not be): each revocation is in the security log. Returns how many."""
+    _require_admin(by, membership.agency)
+    if not membership.active:
+        raise PermissionDenied("Only an active member's API tokens can be revoked here.")
+    return api_tokens.revoke_all(membership.user, by=by, agency=membership.agency)

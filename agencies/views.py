@@ -17,7 +17,8 @@ from access_control.policy import (
     get_agency_membership,
 )
 from access_control.request_context import request_user
-from agencies import queries, services
+from agencies import lockouts, queries, second_factor, services
+from agencies import tokens as api_tokens
 from agencies.filters import MemberFilters
 from agencies.forms import ChangeRoleForm, InviteMemberForm, SupervisorForm
 from web.forms import saved
@@ -108,6 +109,9 @@ def member_detail(request: HttpRequest, agency_id: int, membership_id: int) -> H
             "supervisor_form": supervisor_form,
             "supervisable": membership.active and membership.role in services.SUPERVISED_ROLES,
             "history": queries.membership_history(membership),
+            "locked_out": lockouts.is_locked(membership.user),
+            "has_second_factor": second_factor.has_second_factor(membership.user),
+            "api_tokens_in_use": api_tokens.in_use(membership.user),
         },
     )
 
@@ -130,3 +134,41 @@ def member_deactivate(request: HttpRequest, agency_id: int, membership_id: int) 
     return render(
         request, "agencies/member_deactivate.html", {"agency": agency, "membership": membership, "error": error}
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_reset_second_factor(request: HttpRequest, agency_id: int, membership_id: int) -> HttpResponse:
+    """GET asks to confirm; POST removes the member's second factor (logged in the security log)."""
+    user = request_user(request)
+    agency = get_administered_agency(user, agency_id)
+    membership = get_agency_membership(user, agency, membership_id)
+    if request.method == "POST":
+        second_factor.reset(by=user, agency=agency, membership=membership)
+        messages.success(request, f"{membership.user.full_name}'s second factor was reset.")
+        return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
+    return render(
+        request,
+        "agencies/member_reset_second_factor.html",
+        {
+            "agency": agency,
+            "membership": membership,
+            "has_second_factor": second_factor.has_second_factor(membership.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_revoke_tokens(request: HttpRequest, agency_id: int, membership_id: int) -> HttpResponse:
+    """GET asks to confirm; POST revokes every API token of the member (in the security log)."""
+    user = request_user(request)
+    agency = get_administered_agency(user, agency_id)
+    membership = get_agency_membership(user, agency, membership_id)
+    if request.method == "POST":
+        count = services.revoke_member_tokens(by=user, membership=membership)
+        messages.success(request, f"{membership.user.full_name}'s API tokens are revoked ({count}).")
+        return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
+    tokens_in_use = api_tokens.in_use(membership.user)
+    context = {"agency": agency, "membership": membership, "api_tokens_in_use": tokens_in_use}
+    return render(request, "agencies/member_revoke_tokens.html", context)

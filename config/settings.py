@@ -8,6 +8,7 @@ safe (SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL).
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -70,11 +71,17 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
     "csp",
+    # A second factor: an authenticator app (TOTP) and recovery codes (agencies.second_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    # Lockout after failed sign-ins (accounts.lockout); before accounts, whose signals follow its own.
+    "axes",
     "web",
     "agencies",
     "accounts",
@@ -100,10 +107,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whether this session has given its second factor (request.user.is_verified()).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
+    # Until it has (or, with MFA_REQUIRED, set one up), a session is held at that step.
+    "accounts.mfa_middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last: answers an attempt axes refused as locked out (429: accounts.views_lockout).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -185,6 +198,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
 
 AUTH_USER_MODEL = "agencies.User"
 AUTHENTICATION_BACKENDS = [
+    # First: a locked account or address is refused before any password is checked.
+    "accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -209,12 +224,57 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = int(env("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600)))
 
+# A second factor (accounts.mfa, agencies.second_factor): whoever has one gives a code after
+# their password. MFA_REQUIRED (on in production) sends a person without one to set it up
+# before anything else; in development and tests the demo accounts sign in with a password.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", default=PRODUCTION)
+OTP_TOTP_ISSUER = "Tandem"
+
+# Lockout (django-axes, attempts in the database; accounts.lockout): every password checked
+# through authenticate() counts, the sign-in page's and the API token endpoint's alike. An
+# account is locked after AXES_FAILURE_LIMIT failures, an address after
+# LOCKOUT_ADDRESS_FAILURE_LIMIT (on any accounts), for AXES_COOLOFF_TIME after the last one
+# that counted; a good password clears the account's count; an agency admin can unlock.
+AXES_HANDLER = "accounts.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = int(env("LOCKOUT_FAILURE_LIMIT", "5"))
+LOCKOUT_ADDRESS_FAILURE_LIMIT = int(env("LOCKOUT_ADDRESS_FAILURE_LIMIT", "20"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Trying again while locked does not lengthen the lock (the page says how long it lasts).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "accounts.lockout.attempted_account"
+# The address as every rate limit counts it: behind NUM_PROXIES trusted proxies only.
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.attempt_address"
+AXES_LOCKOUT_CALLABLE = "accounts.views_lockout.locked_out"
+# Sign-ins are in the security log (the access log); axes keeps only the failures it counts.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+# Asking for a password-reset link, per address and per email address typed, and using one
+# (the set-password page), per address: requests per hour (accounts.lockout.over_limit).
+PASSWORD_RESET_RATE_PER_HOUR = int(env("PASSWORD_RESET_RATE_PER_HOUR", "10"))
+PASSWORD_RESET_EMAIL_RATE_PER_HOUR = int(env("PASSWORD_RESET_EMAIL_RATE_PER_HOUR", "3"))
+SET_PASSWORD_RATE_PER_HOUR = int(env("SET_PASSWORD_RATE_PER_HOUR", "30"))
+
 # Idle timeout: the session lives SESSION_IDLE_MINUTES after the last request.
 SESSION_COOKIE_AGE = int(env("SESSION_IDLE_MINUTES", "30")) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 # Absolute lifetime: however busy, a session ends this long after it signed in (accounts.middleware).
 SESSION_ABSOLUTE_HOURS = int(env("SESSION_ABSOLUTE_HOURS", "12"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# API tokens (django-rest-knox): a new one at each sign-in, per client, stored as a digest only,
+# ending API_TOKEN_TTL_HOURS after it was issued however much it is used (no auto-refresh).
+API_TOKEN_TTL_HOURS = int(env("API_TOKEN_TTL_HOURS", "12"))
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model's name)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+# knox's migrations make the table of its own token model, which accounts.ApiToken replaces
+# (and a flush would not empty): they are not run, so that table is never made.
+MIGRATION_MODULES = {"knox": None}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -377,9 +437,12 @@ USE_TZ = True
 NUM_PROXIES = int(env("NUM_PROXIES", "0"))
 
 REST_FRAMEWORK = {
+    # The token class first: its WWW-Authenticate header makes a missing or bad credential a
+    # 401 (DRF answers 403 when the first class has none, as SessionAuthentication has not).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # knox's expiring, revocable tokens, still sent as "Authorization: Token <key>".
+        "accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # DRF's three parsers, JSON's with a bound on nesting (a body nested thousands deep is a 400).

@@ -5,6 +5,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import urls as account_urls
+from accounts import views_lockout
 from agencies import urls as agency_urls
 from agencies import views as agency_views
 from cases import urls as case_urls
@@ -20,11 +22,11 @@ urlpatterns = [
     path("csp-report/", csp_report, name="csp_report"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/password-reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password-reset/", views_lockout.PasswordReset.as_view(), name="password_reset"),
     path("accounts/password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "accounts/set-password/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        views_lockout.SetPassword.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -41,6 +43,7 @@ urlpatterns = [
     path("referrals/", include("referrals.urls")),
     path("deadlines/", include("deadlines.urls")),
     path("concern/", include((referral_urls.public_urlpatterns, "public"))),
+    path("api/v1/", include(account_urls.api_urlpatterns)),
     path("api/v1/", include(agency_urls.api_urlpatterns)),
     path("api/v1/", include(case_urls.api_urlpatterns)),
     path("api/v1/", include(supervision_urls.api_urlpatterns)),

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from agencies.models import Agency, Membership, Role
 from outbox import delivery
 from outbox.models import Message
+from tests import limits
 from tests.clock import Clock
 from tests.factories import AgencyFactory, MembershipFactory
 
@@ -47,6 +48,13 @@ def clock() -> Iterator[Clock]:
         yield held
     finally:
         held.stop()
+
+
+@pytest.fixture(autouse=True)
+def forget_password_reset_limits() -> None:
+    """The password-reset pages' limits count in Redis, which outlives a test: none counted
+    at the start of each (tests.limits). Lockout's counts are in the database, rolled back."""
+    limits.forget_limits()
 
 
 @pytest.fixture

@@ -54,6 +54,9 @@ def test_changing_to_a_weak_password_says_why_and_keeps_the_old_one(client: Clie
     page = response.content.decode()
     assert "Your password is too guessable" in page
     assert "Repeats like" in page  # zxcvbn's reason, in words
+    # The reasons are on the new password, where it was typed, not on its confirmation.
+    errors = response.context["form"].errors
+    assert "new_password1" in errors and "new_password2" not in errors
     person.refresh_from_db()
     assert person.check_password(TEST_PASSWORD)
 

@@ -10,9 +10,10 @@ from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts import middleware
+from accounts.models import ApiToken
+from tests.api_tokens import api_token
 from tests.factories import TEST_PASSWORD, MembershipFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ def test_the_account_page_asks_to_sign_in(client):
 
 def test_a_new_password_keeps_this_session_and_ends_the_others_and_the_tokens(person):
     here, elsewhere = signed_in(person.email), signed_in(person.email)
-    Token.objects.create(user=person)
+    api_token(person)
     response = here.post(
         reverse("accounts:password_change"),
         {"old_password": TEST_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
@@ -61,14 +62,14 @@ def test_a_new_password_keeps_this_session_and_ends_the_others_and_the_tokens(pe
     assert "Your password is changed." in response.content.decode()
     assert is_signed_in(here)
     assert not is_signed_in(elsewhere)
-    assert not Token.objects.filter(user=person).exists()
+    assert not ApiToken.objects.filter(user=person).exists()
     person.refresh_from_db()
     assert person.check_password(NEW_PASSWORD)
 
 
 def test_a_new_password_shows_every_problem_at_once_and_changes_nothing(person):
     client = signed_in(person.email)
-    Token.objects.create(user=person)
+    api_token(person)
     response = client.post(
         reverse("accounts:password_change"),
         {"old_password": "not my password", "new_password1": "short", "new_password2": "different"},
@@ -77,7 +78,7 @@ def test_a_new_password_shows_every_problem_at_once_and_changes_nothing(person):
     page = response.content.decode()
     assert "Your old password was entered incorrectly" in page
     assert "The two password fields didn\u2019t match." in page
-    assert Token.objects.filter(user=person).exists()
+    assert ApiToken.objects.filter(user=person).exists()
     person.refresh_from_db()
     assert person.check_password(TEST_PASSWORD)
 
@@ -85,7 +86,7 @@ def test_a_new_password_shows_every_problem_at_once_and_changes_nothing(person):
 def test_signing_out_everywhere_asks_first_then_ends_every_session_and_token(person):
     here, elsewhere = signed_in(person.email), signed_in(person.email)
     other_person = signed_in(MembershipFactory.create().user.email)
-    Token.objects.create(user=person)
+    api_token(person)
 
     confirm = here.get(reverse("accounts:sign_out_everywhere"))
     assert confirm.status_code == 200 and "Sign out everywhere?" in confirm.content.decode()
@@ -96,7 +97,7 @@ def test_signing_out_everywhere_asks_first_then_ends_every_session_and_token(per
     assert "You are signed out everywhere" in response.content.decode()
     assert not is_signed_in(here) and not is_signed_in(elsewhere)
     assert is_signed_in(other_person)
-    assert not Token.objects.filter(user=person).exists()
+    assert not ApiToken.objects.filter(user=person).exists()
     # Signing in again works, and that session lives.
     again = signed_in(person.email)
     assert is_signed_in(again)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from agencies.models import Membership, Role
+from tests.api_tokens import token_headers
 from tests.factories import TEST_PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -58,8 +58,7 @@ def test_api_validation_errors_name_the_field(api_client, admin_membership):
 
 
 def test_token_authentication_works_and_obeys_the_same_scope(client, admin_membership, other_agency):
-    token = Token.objects.create(user=admin_membership.user)
-    headers = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    headers = token_headers(admin_membership.user)
     own = client.get(reverse("api-member-list", kwargs={"agency_id": admin_membership.agency_id}), **headers)
     assert own.status_code == 200
     other = client.get(reverse("api-member-list", kwargs={"agency_id": other_agency.pk}), **headers)
@@ -70,7 +69,9 @@ def test_token_endpoint_issues_a_token_for_valid_credentials(client):
     user = UserFactory.create()
     response = client.post(reverse("api-token"), {"username": user.email, "password": TEST_PASSWORD})
     assert response.status_code == 200
-    assert response.json()["token"] == Token.objects.get(user=user).key
+    token = response.json()["token"]
+    mine = client.get(reverse("api-my-memberships"), HTTP_AUTHORIZATION=f"Token {token}")
+    assert mine.status_code == 200
     bad = client.post(reverse("api-token"), {"username": user.email, "password": "wrong"})
     assert bad.status_code == 400
 

@@ -12,7 +12,6 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.drainage import GENERATOR_STATS
-from rest_framework.authtoken.models import Token
 
 from access_control import audit
 from access_control.models import AccessLogEntry, BreakGlassGrant
@@ -30,6 +29,7 @@ from cases.models import (
     Visibility,
 )
 from tests.access_control.test_no_bare_managers import bare_reads
+from tests.api_tokens import token_headers
 from tests.documents import pdf_bytes
 from tests.factories import (
     AgencyFactory,
@@ -162,8 +162,8 @@ def test_case_list_is_empty_for_an_agency_admin(api_client, case):
 
 
 def test_case_endpoints_refuse_anonymous_callers(api_client, case):
-    assert api_client.get(url("api-case-list")).status_code == 403
-    assert api_client.get(url("api-case-detail", case_id=case.pk)).status_code == 403
+    assert api_client.get(url("api-case-list")).status_code == 401
+    assert api_client.get(url("api-case-detail", case_id=case.pk)).status_code == 401
 
 
 # --- case detail, edit, why ------------------------------------------------------------------
@@ -663,7 +663,7 @@ def test_break_glass_input_errors_and_refusals(api_client, case, lead, outsider)
 
 def test_token_authentication_works_with_the_same_scope(client, case, lead):
     other = CaseFactory.create()
-    headers = {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=lead).key}"}
+    headers = token_headers(lead)
     assert client.get(url("api-case-detail", case_id=case.pk), **headers).status_code == 200
     assert client.get(url("api-case-detail", case_id=other.pk), **headers).status_code == 404
     created = client.post(

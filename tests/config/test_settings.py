@@ -57,6 +57,13 @@ def test_production_refuses_to_start_without_allowed_hosts():
     assert "ALLOWED_HOSTS must be set" in result.stderr
 
 
+def test_production_requires_a_second_factor_unless_told_otherwise():
+    show = ("shell", "-c", "from django.conf import settings; print('MFA_REQUIRED', settings.MFA_REQUIRED)")
+    assert "MFA_REQUIRED True" in _manage(_production_env(), *show).stdout
+    assert "MFA_REQUIRED False" in _manage(_production_env(MFA_REQUIRED="false"), *show).stdout
+    assert settings.MFA_REQUIRED is False  # development and tests: the demo accounts sign in with a password
+
+
 def test_passwords_are_hashed_with_argon2():
     assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
 

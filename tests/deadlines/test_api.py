@@ -43,7 +43,9 @@ def url(name: str) -> str:
     ],
 )
 def test_deadline_endpoints_refuse_anonymous_callers(api_client, method, name):
-    assert getattr(api_client, method)(url(name)).status_code == 403  # session auth first: no WWW-Authenticate, so 403
+    response = getattr(api_client, method)(url(name))
+    assert response.status_code == 401  # the token class first: a 401 that says how to authenticate
+    assert response["WWW-Authenticate"] == "Token"
 
 
 def test_my_tasks_lists_mine_and_my_agencys_overdue_first(api_client, case, lead):

@@ -8,8 +8,8 @@ import logging
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from tests.api_tokens import api_token
 from tests.factories import CaseFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,17 +39,13 @@ def test_a_referral_seen_by_its_referrer_is_never_stored(client):
 
 def test_api_answers_to_a_token_are_never_stored(client):
     case = CaseFactory.create()
-    token = Token.objects.create(user=case.lead_worker)
-    response = client.get(
-        reverse("api-case-detail", kwargs={"case_id": case.pk}), HTTP_AUTHORIZATION=f"Token {token.key}"
-    )
+    token = api_token(case.lead_worker)
+    response = client.get(reverse("api-case-detail", kwargs={"case_id": case.pk}), HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     # A refusal too: even a 404 tells something about the request.
     other = CaseFactory.create()
-    refused = client.get(
-        reverse("api-case-detail", kwargs={"case_id": other.pk}), HTTP_AUTHORIZATION=f"Token {token.key}"
-    )
+    refused = client.get(reverse("api-case-detail", kwargs={"case_id": other.pk}), HTTP_AUTHORIZATION=f"Token {token}")
     assert refused.status_code == 404
     assert refused["Cache-Control"] == "no-store"
 

@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test chromium lint format migrate shell clean help bench load lock
+.PHONY: run test chromium lint format migrate shell clean help bench load lock fuzz
 
 help:
 	@echo "make run    - web, worker and beat on embedded PostgreSQL/Redis (or DATABASE_URL/REDIS_URL), with demo data"
 	@echo "make test   - the whole pytest suite (unit, API, browser); installs Chromium first when it is missing and can"
+	@echo "make fuzz   - schemathesis over every API operation (FUZZ_EXAMPLES each, default 10): any 5xx fails it"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - benchmarks: deadline sweep at 1M, access-log writes at 1-8 processes, matching at 1M children, pages per role at scale"
 	@echo "make load   - load run: gunicorn on loopback, locust people on a generated dataset (DATABASE_URL)"
@@ -32,6 +33,13 @@ run: $(STAMP)
 # Chromium first: when it is missing and cannot be installed, stop before anything else runs.
 test: chromium $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Not part of `make test`: schemathesis's generated requests to every API operation, in this
+# process through Django's WSGI handler, on the demo's world in a test database, as the demo
+# people with real API tokens (tests/api/fuzz_api.py); any 5xx answer fails it. Same
+# database and Redis as `make test`: DATABASE_URL/REDIS_URL, or the embedded ones.
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest tests/api/fuzz_api.py -q -p no:cacheprovider -o python_files="fuzz_*.py" $(PYTEST_ARGS)
 
 # The browser tests' Chromium (TANDEM_CHROMIUM, default /usr/bin/chromium): installed with
 # apt-get when missing and we are root, else one sentence saying what to run.

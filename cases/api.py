@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
@@ -611,7 +612,11 @@ class DocumentDownloadApi(APIView):
         return super().perform_content_negotiation(request, force=True)
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file")}
+        # The file as it was uploaded, of one of the types a document may be.
+        responses={
+            (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file")
+            for content_type in settings.DOCUMENT_CONTENT_TYPES
+        }
     )
     def get(self, request: Request, document_id: UUID) -> FileResponse:
         """The document's file, as an attachment."""

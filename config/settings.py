@@ -453,7 +453,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with every operation's 400/401/403/404/415/429 answers (web/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "web.schema.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         # DRF's, failing open (with a warning) when Redis cannot be reached: web.throttling.
         "web.throttling.AnonRateThrottle",

@@ -12,6 +12,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+# PostgreSQL's OFFSET and LIMIT are bigints.
+LARGEST_OFFSET = 2**63 - 1
+
 
 class PageWithCount(Paginator[Any]):
     """A paginator for a list read through the policy: the page's rows and the number of all
@@ -39,9 +42,12 @@ class PageWithCount(Paginator[Any]):
             wanted = int(number)
         except (TypeError, ValueError):
             return super().page(number)  # PageNotAnInteger, as Django says it
-        if wanted < 1 or self.orphans or not isinstance(self.object_list, QuerySet):
-            return super().page(number)
         bottom = (wanted - 1) * self.per_page
+        # A page whose rows start past what an OFFSET can say (a bigint) is past the end:
+        # Django counts and says EmptyPage, where the query would fail.
+        too_far = bottom + self.per_page > LARGEST_OFFSET
+        if wanted < 1 or too_far or self.orphans or not isinstance(self.object_list, QuerySet):
+            return super().page(number)
         counted = self.object_list.annotate(**{self.COUNTED: Window(Count("pk"))})
         rows = list(counted[bottom : bottom + self.per_page])
         if not rows and (wanted > 1 or not self.allow_empty_first_page):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,6 +24,7 @@ from agencies import lockouts, queries, second_factor, services
 from agencies import tokens as api_tokens
 from agencies.filters import MemberFilters
 from agencies.forms import ChangeRoleForm, InviteMemberForm, SupervisorForm
+from agencies.models import Agency, Membership, User
 from web.forms import saved
 
 MEMBERS_PER_PAGE = 25
@@ -136,39 +140,60 @@ def member_deactivate(request: HttpRequest, agency_id: int, membership_id: int) 
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def member_reset_second_factor(request: HttpRequest, agency_id: int, membership_id: int) -> HttpResponse:
-    """GET asks to confirm; POST removes the member's second factor (logged in the security log)."""
+def confirmed_member_action(
+    request: HttpRequest,
+    agency_id: int,
+    membership_id: int,
+    *,
+    template: str,
+    act: Callable[[User, Agency, Membership], str],
+    context: Callable[[Membership], dict[str, Any]],
+) -> HttpResponse:
+    """An agency admin's action on one member, asked to confirm first: GET shows ``template``
+    (with ``context(membership)``); POST does ``act``, shows the message it returns and goes
+    back to the member's page. Another agency's member, or a non-admin, gets 404."""
     user = request_user(request)
     agency = get_administered_agency(user, agency_id)
     membership = get_agency_membership(user, agency, membership_id)
     if request.method == "POST":
-        second_factor.reset(by=user, agency=agency, membership=membership)
-        messages.success(request, f"{membership.user.full_name}'s second factor was reset.")
+        messages.success(request, act(user, agency, membership))
         return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
-    return render(
+    return render(request, template, {"agency": agency, "membership": membership, **context(membership)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_reset_second_factor(request: HttpRequest, agency_id: int, membership_id: int) -> HttpResponse:
+    """Remove the member's second factor (logged in the security log)."""
+
+    def reset(user: User, agency: Agency, membership: Membership) -> str:
+        second_factor.reset(by=user, agency=agency, membership=membership)
+        return f"{membership.user.full_name}'s second factor was reset."
+
+    return confirmed_member_action(
         request,
-        "agencies/member_reset_second_factor.html",
-        {
-            "agency": agency,
-            "membership": membership,
-            "has_second_factor": second_factor.has_second_factor(membership.user),
-        },
+        agency_id,
+        membership_id,
+        template="agencies/member_reset_second_factor.html",
+        act=reset,
+        context=lambda membership: {"has_second_factor": second_factor.has_second_factor(membership.user)},
     )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_revoke_tokens(request: HttpRequest, agency_id: int, membership_id: int) -> HttpResponse:
-    """GET asks to confirm; POST revokes every API token of the member (in the security log)."""
-    user = request_user(request)
-    agency = get_administered_agency(user, agency_id)
-    membership = get_agency_membership(user, agency, membership_id)
-    if request.method == "POST":
+    """Revoke every API token of the member (in the security log)."""
+
+    def revoke(user: User, agency: Agency, membership: Membership) -> str:
         count = services.revoke_member_tokens(by=user, membership=membership)
-        messages.success(request, f"{membership.user.full_name}'s API tokens are revoked ({count}).")
-        return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
-    tokens_in_use = api_tokens.in_use(membership.user)
-    context = {"agency": agency, "membership": membership, "api_tokens_in_use": tokens_in_use}
-    return render(request, "agencies/member_revoke_tokens.html", context)
+        return f"{membership.user.full_name}'s API tokens are revoked ({count})."
+
+    return confirmed_member_action(
+        request,
+        agency_id,
+        membership_id,
+        template="agencies/member_revoke_tokens.html",
+        act=revoke,
+        context=lambda membership: {"api_tokens_in_use": api_tokens.in_use(membership.user)},
+    )

@@ -3,16 +3,16 @@ security log of the agency's members."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from access_control.policy import get_administered_agency, get_agency_membership
 from access_control.request_context import request_user
 from access_control.security_log import record_reading, security_events
 from agencies import lockouts
+from agencies.models import Agency, Membership, User
+from agencies.views import confirmed_member_action
 from web.pagination import PageWithCount
 
 SECURITY_EVENTS_PER_PAGE = 50
@@ -21,18 +21,19 @@ SECURITY_EVENTS_PER_PAGE = 50
 @login_required
 @require_http_methods(["GET", "POST"])
 def member_unlock(request: HttpRequest, agency_id: int, membership_id: int) -> HttpResponse:
-    """GET asks to confirm; POST lifts the member's lockout after failed sign-ins."""
-    user = request_user(request)
-    agency = get_administered_agency(user, agency_id)
-    membership = get_agency_membership(user, agency, membership_id)
-    if request.method == "POST":
+    """Lift the member's lockout after failed sign-ins."""
+
+    def unlock(user: User, agency: Agency, membership: Membership) -> str:
         lockouts.unlock_member(by=user, membership=membership)
-        messages.success(request, f"{membership.user.full_name} can sign in again.")
-        return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
-    return render(
+        return f"{membership.user.full_name} can sign in again."
+
+    return confirmed_member_action(
         request,
-        "agencies/member_unlock.html",
-        {"agency": agency, "membership": membership, "locked_out": lockouts.is_locked(membership.user)},
+        agency_id,
+        membership_id,
+        template="agencies/member_unlock.html",
+        act=unlock,
+        context=lambda membership: {"locked_out": lockouts.is_locked(membership.user)},
     )
 
 

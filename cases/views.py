@@ -26,7 +26,7 @@ from access_control import policy
 from access_control.policy import Action, CaseAccess
 from access_control.request_context import request_user
 from agencies.models import Agency, User
-from cases import queries, services
+from cases import access_log_text, queries, services
 from cases.filters import CaseFilters, ChronologyFilters
 from cases.forms import (
     UNKNOWN_REFERENCE,
@@ -445,7 +445,10 @@ def access_log(request: HttpRequest, case_id: UUID) -> HttpResponse:
     user = request_user(request)
     access = policy.get_case(user, case_id, Action.VIEW_ACCESS_LOG)
     page = Paginator(queries.case_access_log(access), ACCESS_LOG_ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "cases/access_log.html", {"access": access, "case": access.case, "page": page})
+    lines = access_log_text.log_lines(user, access.case, list(page.object_list))
+    return render(
+        request, "cases/access_log.html", {"access": access, "case": access.case, "page": page, "lines": lines}
+    )
 
 
 # --- closing a case ------------------------------------------------------------------------

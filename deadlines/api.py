@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from access_control import policy
 from access_control.request_context import request_user
 from agencies.api import AgencyRefSerializer, PersonRefSerializer
-from deadlines import notification_services, queries
+from deadlines import links, notification_services, queries
 from deadlines.filters import TaskFilters
 from deadlines.models import Deadline, DeadlineKind, DeadlineState, Notification, NotificationPreference
 from web.pagination import PaginatedApi
@@ -49,10 +49,17 @@ class TaskSerializer(serializers.ModelSerializer[Deadline]):
 
 class NotificationSerializer(serializers.ModelSerializer[Notification]):
     deadline_id = serializers.UUIDField(allow_null=True, read_only=True)
+    url = serializers.SerializerMethodField(
+        help_text="The page of the notification's subject (a relative path), when it has one I may still see."
+    )
 
     class Meta:
         model = Notification
-        fields = ["id", "title", "body", "created_at", "read_at", "deadline_id"]
+        fields = ["id", "title", "body", "created_at", "read_at", "deadline_id", "url"]
+
+    def get_url(self, notification: Notification) -> str | None:
+        link = self.context.get("links", {}).get(notification.pk)
+        return link.url if link is not None else None
 
 
 class NotificationPreferenceSerializer(serializers.ModelSerializer[NotificationPreference]):
@@ -80,10 +87,12 @@ class MyTasksApi(PaginatedApi):
 class NotificationListApi(PaginatedApi):
     @extend_schema(responses=NotificationSerializer(many=True))
     def get(self, request: Request) -> Response:
-        """My notifications: unread first, newest first."""
-        return self.paginated_response(
-            request, queries.notifications_for(request_user(request)), NotificationSerializer
-        )
+        """My notifications: unread first, newest first; each with a link to its subject."""
+        user = request_user(request)
+        paginator = self.pagination_class()
+        page = list(paginator.paginate_queryset(queries.notifications_for(user), request, view=self) or [])
+        context = {"links": links.notification_links(user, page)}
+        return paginator.get_paginated_response(NotificationSerializer(page, many=True, context=context).data)
 
 
 class NotificationReadApi(APIView):

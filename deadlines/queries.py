@@ -43,7 +43,7 @@ def tasks_for(user: User, *, state: str = "") -> QuerySet[Deadline]:
         tasks = policy.my_tasks(user)
     return (
         tasks.annotate(is_overdue=Case(When(overdue_now(), then=Value(True)), default=Value(False)))
-        .select_related("case", "referral", "owner", "owner_agency")
+        .select_related("case", "referral", "meeting_action", "owner", "owner_agency")
         .order_by("-is_overdue", "due_at", "pk")
     )
 

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from access_control import policy
 from access_control.request_context import request_user
 from agencies.models import User
-from deadlines import notification_services, queries, services
+from deadlines import links, notification_services, queries, services
 from deadlines.filters import TaskFilters
 from deadlines.forms import DigestForm, ExtensionDecisionForm, ExtensionRequestForm
 from deadlines.models import Deadline
@@ -60,27 +60,35 @@ class TaskRow:
     due: str
     link: str
     link_label: str
+    owed: str
+    item_url: str
 
 
 def _subject_link(deadline: Deadline, front_door_ids: set[int]) -> tuple[str, str]:
     """Where the deadline's work is done: the case, or the referral (its triage page for the front door)."""
     if deadline.case_id is not None:
         return reverse("cases:detail", args=[deadline.case_id]), deadline.case.reference if deadline.case else ""
-    referral = deadline.referral
-    assert referral is not None
-    name = "referrals:triage" if referral.receiving_agency_id in front_door_ids else "referrals:detail"
-    return reverse(name, args=[referral.pk]), "Referral"
+    return links.item_url(deadline, front_door_ids), "Referral"
 
 
 def _rows(deadlines: list[Deadline], user: User) -> list[TaskRow]:
+    """Each task with what is owed, in words, and a link to the item itself (the contribution,
+    the action, the meeting, the triage): built from ids of rows read through the policy."""
     now = timezone.now()
-    front_door_ids: set[int] = set()
-    if any(d.case_id is None for d in deadlines):
-        front_door_ids = set(policy.front_door_ids(user))
+    front_door_ids = links.front_door_ids_for(user, deadlines)
     rows = []
     for deadline in deadlines:
         link, label = _subject_link(deadline, front_door_ids)
-        rows.append(TaskRow(deadline=deadline, due=due_phrase(deadline.due_at, now), link=link, link_label=label))
+        rows.append(
+            TaskRow(
+                deadline=deadline,
+                due=due_phrase(deadline.due_at, now),
+                link=link,
+                link_label=label,
+                owed=links.owed(deadline),
+                item_url=links.item_url(deadline, front_door_ids),
+            )
+        )
     return rows
 
 
@@ -118,10 +126,16 @@ def notifications(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     page = Paginator(queries.notifications_for(user), NOTIFICATIONS_PER_PAGE).get_page(request.GET.get("page"))
     preference = queries.preference_of(user)
+    shown = list(page.object_list)
+    subject_links = links.notification_links(user, shown)
     return render(
         request,
         "deadlines/notifications.html",
-        {"page": page, "digest_form": DigestForm(initial={"daily_digest": preference.daily_digest})},
+        {
+            "page": page,
+            "rows": [(notification, subject_links.get(notification.pk)) for notification in shown],
+            "digest_form": DigestForm(initial={"daily_digest": preference.daily_digest}),
+        },
     )
 
 

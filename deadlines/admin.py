@@ -10,7 +10,7 @@ from deadlines.models import Timescale
 
 @admin.register(Timescale)
 class TimescaleAdmin(admin.ModelAdmin[Timescale]):
-    list_display = ["jurisdiction", "kind", "amount", "unit"]
+    list_display = ["jurisdiction", "kind", "urgency", "amount", "unit"]
     list_editable = ["amount", "unit"]
-    list_filter = ["jurisdiction"]
-    ordering = ["jurisdiction", "kind"]
+    list_filter = ["jurisdiction", "urgency"]
+    ordering = ["jurisdiction", "kind", "urgency"]

@@ -62,6 +62,11 @@ def end_of_working_day(day: date) -> datetime:
 
 
 def due_after_working_days(received: datetime, days: int, jurisdiction: str = "GB-ENG") -> datetime:
-    """When something received at ``received`` is due, ``days`` working days later, at close of business."""
+    """When something received at ``received`` is due, ``days`` working days later, at close of
+    business. Zero days is the same working day's close, or the next working day's when it
+    arrives after close (never a due time already past)."""
     local = received.astimezone(ZoneInfo(settings.TIME_ZONE))
-    return end_of_working_day(add_working_days(local.date(), days, jurisdiction))
+    due = end_of_working_day(add_working_days(local.date(), days, jurisdiction))
+    if due < received:
+        due = end_of_working_day(add_working_days(local.date(), 1, jurisdiction))
+    return due

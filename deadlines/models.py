@@ -32,6 +32,18 @@ class TimescaleUnit(models.TextChoices):
     WORKING_DAYS = "working_days", "Working days"
     CALENDAR_DAYS = "calendar_days", "Calendar days"
     MONTHS = "months", "Months"
+    # Round the clock, weekends and bank holidays included: for a child at immediate risk.
+    HOURS = "hours", "Hours"
+
+
+class TimescaleUrgency(models.TextChoices):
+    """How urgent what starts the clock is. A timescale for no urgency ("") applies to every
+    urgency without one of its own; a referral with immediate risk is the most urgent."""
+
+    ANY = "", "Any urgency"
+    ROUTINE = "routine", "Routine"
+    URGENT = "urgent", "Urgent"
+    IMMEDIATE_RISK = "immediate_risk", "Immediate risk"
 
 
 class Timescale(models.Model):
@@ -39,16 +51,28 @@ class Timescale(models.Model):
 
     jurisdiction = models.CharField(max_length=8, choices=Jurisdiction.choices)
     kind = models.CharField(max_length=32, choices=DeadlineKind.choices)
-    amount = models.PositiveIntegerField()
+    urgency = models.CharField(
+        max_length=16,
+        choices=TimescaleUrgency.choices,
+        blank=True,
+        default=TimescaleUrgency.ANY,
+        help_text="Only for this urgency; blank for every urgency without a timescale of its own.",
+    )
+    amount = models.PositiveIntegerField(help_text="0 working days: by close of business the same working day.")
     unit = models.CharField(max_length=16, choices=TimescaleUnit.choices)
     starts_from = models.CharField(max_length=200, help_text="What the clock starts from, in words.")
 
     class Meta:
-        ordering = ["jurisdiction", "kind"]
-        constraints = [models.UniqueConstraint(fields=["jurisdiction", "kind"], name="one_timescale_per_kind")]
+        ordering = ["jurisdiction", "kind", "urgency"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "kind", "urgency"], name="one_timescale_per_kind_urgency")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.amount} {self.get_unit_display().lower()} ({self.jurisdiction})"
+        urgency = f", {self.get_urgency_display().lower()}" if self.urgency else ""
+        return (
+            f"{self.get_kind_display()}{urgency}: {self.amount} {self.get_unit_display().lower()} ({self.jurisdiction})"
+        )
 
 
 class DeadlineState(models.TextChoices):

@@ -4,7 +4,7 @@ supervisor's approval. Each service runs in one transaction and writes the acces
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,7 @@ from deadlines.models import (
     Extension,
     Timescale,
     TimescaleUnit,
+    TimescaleUrgency,
 )
 from referrals.models import Referral
 
@@ -48,30 +49,53 @@ STATUTORY_DEFAULTS: dict[str, tuple[int, str]] = {
 }
 
 
-def timescale_for(kind: str, jurisdiction: str) -> Timescale:
-    """The jurisdiction's timescale for ``kind``; England's when the jurisdiction has none; and
-    the statutory default (logged) if even that row is missing."""
+# England's timescales for an urgency shorter than the kind's own, likewise the last resort.
+URGENCY_DEFAULTS: dict[tuple[str, str], tuple[int, str]] = {
+    (DeadlineKind.REFERRAL_DECISION, TimescaleUrgency.URGENT): (0, TimescaleUnit.WORKING_DAYS),
+    (DeadlineKind.REFERRAL_DECISION, TimescaleUrgency.IMMEDIATE_RISK): (4, TimescaleUnit.HOURS),
+}
+
+
+def timescale_for(kind: str, jurisdiction: str, urgency: str = TimescaleUrgency.ANY) -> Timescale:
+    """The jurisdiction's timescale for ``kind`` at ``urgency``; England's when the jurisdiction
+    has none; and the statutory default (logged) if even that row is missing. A timescale of
+    the urgency's own (the jurisdiction's, else England's) comes before one for every urgency,
+    so an urgent referral never falls back to the routine timescale while England has one."""
+    urgencies = {urgency, TimescaleUrgency.ANY}
     rows = {
-        t.jurisdiction: t
-        for t in Timescale.objects.filter(kind=kind, jurisdiction__in={jurisdiction, DEFAULT_JURISDICTION})
+        (t.urgency, t.jurisdiction): t
+        for t in Timescale.objects.filter(
+            kind=kind, urgency__in=urgencies, jurisdiction__in={jurisdiction, DEFAULT_JURISDICTION}
+        )
     }
-    found = rows.get(jurisdiction) or rows.get(DEFAULT_JURISDICTION)
-    if found is not None:
-        return found
-    if kind not in STATUTORY_DEFAULTS:
+    for key in (
+        (urgency, jurisdiction),
+        (urgency, DEFAULT_JURISDICTION),
+        (TimescaleUrgency.ANY, jurisdiction),
+        (TimescaleUrgency.ANY, DEFAULT_JURISDICTION),
+    ):
+        if key in rows:
+            return rows[key]
+    default = URGENCY_DEFAULTS.get((kind, urgency)) or STATUTORY_DEFAULTS.get(kind)
+    if default is None:
         raise ValidationError({"kind": f"No timescale is set for {kind}."})
-    logger.warning("No timescale row for %s in %s; using the statutory default.", kind, jurisdiction)
-    amount, unit = STATUTORY_DEFAULTS[kind]
-    return Timescale(jurisdiction=DEFAULT_JURISDICTION, kind=kind, amount=amount, unit=unit)
+    logger.warning("No timescale row for %s (%s) in %s; using the statutory default.", kind, urgency, jurisdiction)
+    amount, unit = default
+    return Timescale(jurisdiction=DEFAULT_JURISDICTION, kind=kind, urgency=urgency, amount=amount, unit=unit)
 
 
-def due_at_for(kind: str, start: datetime, jurisdiction: str) -> datetime:
-    """When a ``kind`` deadline whose clock starts at ``start`` falls due. Working days end at
-    close of business; calendar days and months keep the start's local time of day."""
-    timescale = timescale_for(kind, jurisdiction)
+def due_at_for(kind: str, start: datetime, jurisdiction: str, urgency: str = TimescaleUrgency.ANY) -> datetime:
+    """When a ``kind`` deadline whose clock starts at ``start`` falls due, at ``urgency``.
+    Working days end at close of business (0 working days: the same working day's, or the
+    next one's if the clock starts after close or on a day off); hours run round the clock;
+    calendar days and months keep the start's local time of day."""
+    timescale = timescale_for(kind, jurisdiction, urgency)
     if timescale.unit == TimescaleUnit.WORKING_DAYS:
         # The working-day calendar of the jurisdiction whose timescale applies.
         return due_after_working_days(start, timescale.amount, timescale.jurisdiction)
+    if timescale.unit == TimescaleUnit.HOURS:
+        # Real hours (in UTC): the night the clocks change is no hour shorter or longer.
+        return (start.astimezone(UTC) + timedelta(hours=timescale.amount)).astimezone(ZoneInfo(settings.TIME_ZONE))
     local = start.astimezone(ZoneInfo(settings.TIME_ZONE))
     naive = local.replace(tzinfo=None)
     if timescale.unit == TimescaleUnit.CALENDAR_DAYS:

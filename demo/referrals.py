@@ -146,12 +146,17 @@ class _ReferralSeeder:
         return self.backdate(referral, hours_ago)
 
     def backdate(self, referral: Referral, hours_ago: float) -> Referral:
-        """Demo history: submitted ``hours_ago``, due a working day after that (the services
-        always submit now)."""
+        """Demo history: submitted ``hours_ago``, due as its urgency's timescale runs from then
+        (the services always submit now)."""
         if not hours_ago:
             return referral
         submitted_at: datetime = timezone.now() - timedelta(hours=hours_ago)
-        due = due_at_for(DeadlineKind.REFERRAL_DECISION, submitted_at, self.front_door.jurisdiction)
+        due = due_at_for(
+            DeadlineKind.REFERRAL_DECISION,
+            submitted_at,
+            self.front_door.jurisdiction,
+            services.timescale_urgency(referral),
+        )
         Referral.objects.filter(pk=referral.pk).update(
             created_at=submitted_at, submitted_at=submitted_at, triage_due_at=due
         )

@@ -29,7 +29,10 @@ IN_THE_INBOX = (*WAITING_AT_FRONT_DOOR, ReferralStatus.DECIDED)
 
 
 def inbox(*, user: User, agency: Agency | None = None, include_decided: bool = False) -> QuerySet[Referral]:
-    """The front door's referrals: most urgent first, then the soonest due, then the newest.
+    """The front door's referrals by their triage due time: the overdue first (the most overdue
+    first), then by time left. Urgency sets the due time (``timescale_urgency``), so it is not
+    ranked above it: a routine referral overdue comes before an urgent one not yet due. At the
+    same due time the more urgent comes first, then the newest.
 
     Those waiting are named by their statuses (not "all but decided"), so they are read
     through the index on (receiving agency, status): a front door's decided referrals, nearly
@@ -49,7 +52,7 @@ def inbox(*, user: User, agency: Agency | None = None, include_decided: bool = F
                 output_field=IntegerField(),
             )
         )
-        .order_by("urgency_rank", "triage_due_at", "-submitted_at")
+        .order_by("triage_due_at", "urgency_rank", "-submitted_at")
     )
 
 

@@ -28,7 +28,7 @@ from agencies.models import Agency, Role, User
 from cases import services as case_services
 from cases.models import Case, Child, ChronologyEntry, Document, EntryKind, RiskLevel, Significance, Visibility
 from deadlines import services as deadline_services
-from deadlines.models import LIVE_STATES, Deadline, DeadlineKind
+from deadlines.models import LIVE_STATES, Deadline, DeadlineKind, TimescaleUrgency
 from referrals.models import (
     CASE_DECISIONS,
     Consent,
@@ -143,6 +143,12 @@ def _check_complete(referral: Referral) -> None:
         raise ValidationError(errors)
 
 
+def check_complete(referral: Referral) -> None:
+    """What sending ``referral`` (saved or not) would be refused for, all at once, as a
+    ValidationError: the referral page shows it with the form's own problems."""
+    _check_complete(referral)
+
+
 def previous_referral_for(referral: Referral) -> Referral | None:
     """The latest earlier referral about the same child to the same front door within 12 months."""
     since = timezone.now() - RE_REFERRAL_WINDOW
@@ -168,6 +174,14 @@ def previous_referral_for(referral: Referral) -> Referral | None:
     )
 
 
+def timescale_urgency(referral: Referral) -> str:
+    """Which urgency's timescale a referral's triage decision runs to: a child at immediate
+    risk is the most urgent, whatever urgency the referrer chose."""
+    if referral.immediate_risk:
+        return TimescaleUrgency.IMMEDIATE_RISK
+    return TimescaleUrgency.URGENT if referral.urgency == Urgency.URGENT else TimescaleUrgency.ROUTINE
+
+
 def _submit(referral: Referral) -> Referral:
     now = timezone.now()
     if referral.immediate_risk:
@@ -175,7 +189,7 @@ def _submit(referral: Referral) -> Referral:
     referral.status = ReferralStatus.SUBMITTED
     referral.submitted_at = now
     referral.triage_due_at = deadline_services.due_at_for(
-        DeadlineKind.REFERRAL_DECISION, now, referral.receiving_agency.jurisdiction
+        DeadlineKind.REFERRAL_DECISION, now, referral.receiving_agency.jurisdiction, timescale_urgency(referral)
     )
     referral.previous_referral = referral.previous_referral or previous_referral_for(referral)
     referral.full_clean()

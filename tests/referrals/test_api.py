@@ -399,8 +399,9 @@ def test_referrer_cannot_take_their_own_referral(referral, teacher):
 # --- the inbox --------------------------------------------------------------------------------
 
 
-def test_inbox_puts_immediate_risk_then_urgent_then_soonest_due_first(front_door, intake):
+def test_inbox_puts_the_overdue_first_then_the_soonest_due_then_the_most_urgent(front_door, intake):
     now = timezone.now()
+    overdue = ReferralFactory.create(receiving_agency=front_door, triage_due_at=now - timedelta(hours=13))
     later = ReferralFactory.create(receiving_agency=front_door, triage_due_at=now + timedelta(hours=20))
     sooner = ReferralFactory.create(receiving_agency=front_door, triage_due_at=now + timedelta(hours=2))
     urgent = ReferralFactory.create(
@@ -417,9 +418,9 @@ def test_inbox_puts_immediate_risk_then_urgent_then_soonest_due_first(front_door
     response = client_for(intake).get(url("api-referral-inbox"))
     assert response.status_code == 200
     rows = response.json()["results"]
-    assert [row["id"] for row in rows] == [str(r.pk) for r in (at_risk, urgent, sooner, later)]
-    assert rows[0]["overdue"] is False
-    assert rows[0]["child_name"] == at_risk.child_name
+    assert [row["id"] for row in rows] == [str(r.pk) for r in (overdue, sooner, later, at_risk, urgent)]
+    assert [row["overdue"] for row in rows] == [True, False, False, False, False]
+    assert rows[0]["child_name"] == overdue.child_name
     logged_rows = AccessLogEntry.objects.filter(user=intake, action="list")
     assert [(e.object_type, e.outcome, e.rule) for e in logged_rows] == [("referral", "allowed", "front-door inbox")]
 

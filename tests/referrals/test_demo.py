@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from access_control.models import AccessLogEntry
 from access_control.policy import ReferralAction, get_referral, visible_referrals
@@ -50,10 +51,13 @@ def test_seed_demo_loads_a_days_intake_for_the_front_door(settings, tmp_path):
         for r in referrals.exclude(status=ReferralStatus.DRAFT)
     )
 
-    # The front door's inbox: every submitted referral waiting, the child at immediate risk first.
+    # The front door's inbox: every submitted referral waiting, the overdue first, then by time
+    # left, where the child at immediate risk (4 hours) comes before anything else not yet due.
     waiting = list(inbox(user=intake))
     assert len(waiting) == referrals.filter(status=ReferralStatus.SUBMITTED).count() >= 9
-    assert waiting[0].immediate_risk
+    due_times = [r.triage_due_at for r in waiting if r.triage_due_at is not None]
+    assert len(due_times) == len(waiting) and due_times == sorted(due_times)
+    assert next(r for r in waiting if r.triage_due_at and r.triage_due_at > timezone.now()).immediate_risk
     assert not any(r.status == ReferralStatus.DRAFT for r in inbox(user=intake, include_decided=True))
 
     # Two referrals are about children the front door already knows: one it can see, one it cannot.

@@ -268,19 +268,20 @@ def test_detail_shows_status_time_left_and_to_the_front_door_the_re_referral(cli
 # --- the front door's inbox ----------------------------------------------------------------
 
 
-def test_inbox_puts_immediate_risk_first_then_urgent_then_the_soonest_due(client, front_door, intake):
+def test_inbox_puts_the_overdue_first_then_the_soonest_due(client, front_door, intake):
     now = timezone.now()
     routine_later = submitted(front_door, triage_due_at=now + timedelta(hours=20))
     routine_soon = submitted(front_door, triage_due_at=now + timedelta(hours=2))
-    urgent = submitted(front_door, urgency=Urgency.URGENT, triage_due_at=now + timedelta(hours=22))
-    at_risk = submitted(
-        front_door, urgency=Urgency.URGENT, immediate_risk=True, triage_due_at=now + timedelta(hours=23)
-    )
+    urgent = submitted(front_door, urgency=Urgency.URGENT, triage_due_at=now + timedelta(hours=34))
+    at_risk = submitted(front_door, urgency=Urgency.URGENT, immediate_risk=True, triage_due_at=now + timedelta(hours=1))
+    overdue = submitted(front_door, triage_due_at=now - timedelta(hours=13))
+    most_overdue = submitted(front_door, triage_due_at=now - timedelta(hours=30))
     client.force_login(intake)
     response = client.get(url("inbox"))
-    assert [row.referral for row in response.context["rows"]] == [at_risk, urgent, routine_soon, routine_later]
+    order = [most_overdue, overdue, at_risk, routine_soon, routine_later, urgent]
+    assert [row.referral for row in response.context["rows"]] == order
     page = html(response)
-    positions = [page.index(r.reference) for r in (at_risk, urgent, routine_soon, routine_later)]
+    positions = [page.index(r.reference) for r in order]
     assert positions == sorted(positions)
     assert "Immediate risk" in page and "Urgent" in page
 

@@ -15,11 +15,13 @@ from deadlines import urls as deadline_urls
 from referrals import urls as referral_urls
 from supervision import urls as supervision_urls
 from web.csp_reports import csp_report
+from web.favicon import favicon
 
 urlpatterns = [
     path("", agency_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("csp-report/", csp_report, name="csp_report"),
+    path("favicon.ico", favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password-reset/", views_lockout.PasswordReset.as_view(), name="password_reset"),

@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from agencies.models import Agency
 from cases.models import ConcernCategory
-from referrals.models import Consent, Referral, TriageDecision, Urgency
-from referrals.services import DRAFT_FIELDS
+from referrals.models import Consent, Referral, Source, TriageDecision, Urgency
+from referrals.services import DRAFT_FIELDS, check_complete
 from web.forms import ServiceErrorsMixin
 
 NEW_CASE = "new"
@@ -26,6 +26,11 @@ TOO_FAST = "Please take a moment to check your answers and send again."
 # The signed "form started" stamp is good for a day: a form left open longer is sent again.
 FORM_STAMP_MAX_AGE = 24 * 3600
 _FORM_STAMP_SALT = "referrals.public-concern.started"
+CHOOSE_ANOTHER_FRONT_DOOR = "Choose another agency that takes referrals."
+NO_OTHER_FRONT_DOOR = (
+    "No other agency in Tandem runs a front door, so a referral cannot be passed on here: "
+    "contact the other agency directly and record another decision."
+)
 
 
 def text_area(rows: int = 4) -> forms.Textarea:
@@ -136,6 +141,11 @@ class ReferralForm(ServiceErrorsMixin, forms.Form):
         agency = self.fields["receiving_agency"]
         assert isinstance(agency, forms.ModelChoiceField)
         agency.queryset = front_doors()
+        # Where one front door takes every referral, it is already chosen.
+        if not self.is_bound and not self.initial.get("receiving_agency"):
+            only = list(front_doors()[:2])
+            if len(only) == 1:
+                self.initial["receiving_agency"] = only[0].pk
 
     @staticmethod
     def data_from(referral: Referral) -> dict[str, Any]:
@@ -167,6 +177,20 @@ class ReferralForm(ServiceErrorsMixin, forms.Form):
     def draft_data(self) -> dict[str, Any]:
         """What ``services.save_draft`` takes as ``data``."""
         return {name: self.cleaned_data[name] for name in DRAFT_FIELDS}
+
+    def add_sending_problems(self) -> None:
+        """For "Save and submit" with problems of the form's own: what sending would be refused
+        for as well (``services.check_complete``), so every problem shows at once."""
+        cleaned = getattr(self, "cleaned_data", {})
+        draft = Referral(
+            source=Source.PROFESSIONAL, **{name: cleaned[name] for name in DRAFT_FIELDS if name in cleaned}
+        )
+        try:
+            check_complete(draft)
+        except ValidationError as error:
+            for name, texts in error.message_dict.items():
+                if name not in self.errors:
+                    self.add_error(name, texts)
 
 
 class AdditionForm(ServiceErrorsMixin, forms.Form):
@@ -214,6 +238,17 @@ class TriageDecisionForm(ServiceErrorsMixin, forms.Form):
         passed_to = self.fields["passed_to"]
         assert isinstance(passed_to, forms.ModelChoiceField)
         passed_to.queryset = front_doors().exclude(pk=receiving_agency.pk)
+        if not passed_to.queryset.exists():
+            # Said up front, rather than found out on sending.
+            passed_to.empty_label = "No other agency in Tandem takes referrals"
+            passed_to.help_text = NO_OTHER_FRONT_DOOR
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # Said here as well as by the service, so it shows with the form's other problems.
+        if cleaned.get("decision") == TriageDecision.PASSED_ON and not cleaned.get("passed_to"):
+            self.add_error("passed_to", CHOOSE_ANOTHER_FRONT_DOOR)
+        return cleaned
 
 
 class SignOffForm(ServiceErrorsMixin, forms.Form):

@@ -191,6 +191,8 @@ def referral_new(request: HttpRequest) -> HttpResponse:
     form = ReferralForm(request.POST or None, initial={"referrer_contact": user.email})
     if request.method == "POST" and form.is_valid():
         return _save_from_form(request, user, form, None)
+    if request.method == "POST" and request.POST.get("action") == "submit":
+        form.add_sending_problems()
     return _render_form(request, form, None)
 
 
@@ -202,6 +204,8 @@ def referral_edit(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     form = ReferralForm(request.POST or None, initial=ReferralForm.data_from(access.referral))
     if request.method == "POST" and form.is_valid():
         return _save_from_form(request, user, form, access.referral)
+    if request.method == "POST" and request.POST.get("action") == "submit":
+        form.add_sending_problems()
     return _render_form(request, form, access.referral)
 
 

@@ -13,9 +13,10 @@ from cases.models import CaseTeamMember, MeetingAttendee, MeetingKind
 from web.forms import ServiceErrorsMixin
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+DATETIME_HINT = "The date and the time: type them, or choose them with the calendar button."
 
 
-def _datetime_field(label: str, help_text: str = "") -> forms.DateTimeField:
+def _datetime_field(label: str, help_text: str = DATETIME_HINT) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
         help_text=help_text,

@@ -115,6 +115,12 @@ def _not_closed(case: Case) -> None:
 
 
 def _check_timing(*, starts_at: datetime, duration_minutes: int, location: str) -> None:
+    errors = _timing_errors(starts_at=starts_at, duration_minutes=duration_minutes, location=location)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _timing_errors(*, starts_at: datetime, duration_minutes: int, location: str) -> dict[str, str]:
     errors: dict[str, str] = {}
     if starts_at <= timezone.now():
         errors["starts_at"] = "The meeting must start in the future."
@@ -124,8 +130,7 @@ def _check_timing(*, starts_at: datetime, duration_minutes: int, location: str) 
         )
     if not location.strip():
         errors["location"] = "Say where the meeting is (a room, or 'Video call')."
-    if errors:
-        raise ValidationError(errors)
+    return errors
 
 
 @checked(Action.MANAGE_MEETINGS)
@@ -147,20 +152,23 @@ def schedule_meeting(
     by email with a calendar attachment (after commit) and told in Tandem. Nothing statutory
     is met by scheduling: only holding the meeting meets its deadline."""
     _not_closed(access.case)
+    # Every problem at once: the organiser fixes them all before sending again.
+    errors = _timing_errors(starts_at=starts_at, duration_minutes=duration_minutes, location=location)
     if kind not in MeetingKind.values:
-        raise ValidationError({"kind": "Choose a kind of meeting."})
-    _check_timing(starts_at=starts_at, duration_minutes=duration_minutes, location=location)
-    if not attendees:
-        raise ValidationError({"attendees": "Invite at least one person from the case team."})
+        errors["kind"] = "Choose a kind of meeting."
     places = _team_places(access.case, attendees)
-    if len(places) != len({user.pk for user in attendees}):
-        raise ValidationError({"attendees": "Only people on the case team can be invited."})
-    if chair.pk not in places:
-        raise ValidationError({"chair": "The chair must be one of the people invited."})
-    if kind == MeetingKind.STRATEGY_DISCUSSION:
+    if not attendees:
+        errors["attendees"] = "Invite at least one person from the case team."
+    elif len(places) != len({user.pk for user in attendees}):
+        errors["attendees"] = "Only people on the case team can be invited."
+    elif chair.pk not in places:
+        errors["chair"] = "The chair must be one of the people invited."
+    if kind == MeetingKind.STRATEGY_DISCUSSION and "attendees" not in errors:
         missing = missing_strategy_agencies(place.agency for place in places.values())
         if missing and not confirm_missing_agencies:
-            raise ValidationError({"confirm_missing_agencies": missing_agencies_message(missing)})
+            errors["confirm_missing_agencies"] = missing_agencies_message(missing)
+    if errors:
+        raise ValidationError(errors)
     meeting = Meeting(
         case=access.case,
         kind=kind,

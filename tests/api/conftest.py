@@ -20,13 +20,12 @@ from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
 from pytest_django import DjangoDbBlocker
 
-from access_control.policy import get_case
+from access_control.policy import get_case, visible_entries
 from accounts import tokens
 from agencies.models import Agency, Membership, User
 from cases.models import (
     Case,
     CaseTeamMember,
-    ChronologyEntry,
     Contribution,
     Document,
     JointAssessment,
@@ -36,6 +35,7 @@ from cases.models import (
     PlanAction,
     PlanOutcome,
     TeamRole,
+    Visibility,
 )
 from referrals import services as referral_services
 from referrals.models import Referral
@@ -148,7 +148,9 @@ def _demo_world() -> DemoWorld:
     case: Case = plan.case
     agency = Agency.objects.get(memberships__user=callers["agency-admin@csc"])
     family_support = Agency.objects.get(memberships__user=callers["practitioner@family-support"])
-    entry = _first(ChronologyEntry.objects.filter(case=case))
+    # An entry the lead may pass on: one the whole team sees (the demo's first entry may be an
+    # agency's own, out of the lead's sight, depending on how the demo was seeded).
+    entry = _first(visible_entries(lead, case).filter(visibility=Visibility.TEAM))
     service_referral = referral_services.make_service_referral(
         access=get_case(lead, case.pk),
         to_agency=family_support,

@@ -71,6 +71,11 @@ def _form_page(request: HttpRequest, access: CaseAccess, form: Any, **context: A
     )
 
 
+def _confirm_page(request: HttpRequest, access: CaseAccess, form: Any, **context: Any) -> HttpResponse:
+    """Asked to confirm a change that ends something (an action, the plan), with its reason."""
+    return render(request, "cases/plans/confirm.html", {"access": access, "case": access.case, "form": form, **context})
+
+
 def _plan_context(access: CaseAccess, plan: Plan) -> dict[str, Any]:
     page = queries.plan_page(access, plan)
     active = plan.state == PlanState.ACTIVE
@@ -286,20 +291,16 @@ def action_drop(request: HttpRequest, action_id: int) -> HttpResponse:
         "Action dropped. Its deadline is cancelled.",
     ):
         return redirect(_plan_url(access))
-    return render(
+    return _confirm_page(
         request,
-        "cases/plans/confirm.html",
-        {
-            "access": access,
-            "case": access.case,
-            "form": form,
-            "heading": "Drop this action?",
-            "explanation": f"The action owed by {plan_action.owner_agency.name} will be marked as no longer needed "
-            "and its deadline cancelled. Its progress stays on the record.",
-            "quote": plan_action.description,
-            "confirm": "Yes, drop the action",
-            "cancel_url": reverse("cases:plan_action", kwargs={"action_id": plan_action.pk}),
-        },
+        access,
+        form,
+        heading="Drop this action?",
+        explanation=f"The action owed by {plan_action.owner_agency.name} will be marked as no longer needed "
+        "and its deadline cancelled. Its progress stays on the record.",
+        quote=plan_action.description,
+        confirm="Yes, drop the action",
+        cancel_url=reverse("cases:plan_action", kwargs={"action_id": plan_action.pk}),
     )
 
 
@@ -344,17 +345,13 @@ def plan_end(request: HttpRequest, plan_id: UUID) -> HttpResponse:
         "Plan ended. Its open actions were dropped and their deadlines cancelled.",
     ):
         return redirect(_plan_url(access))
-    return render(
+    return _confirm_page(
         request,
-        "cases/plans/confirm.html",
-        {
-            "access": access,
-            "case": access.case,
-            "form": form,
-            "heading": f"End the {plan.get_kind_display().lower()}?",
-            "explanation": "Every open action is dropped and its deadline cancelled, the review deadline too, "
-            "and the case's status goes back to open. The plan stays on the record as a past plan.",
-            "confirm": "Yes, end the plan",
-            "cancel_url": _plan_url(access),
-        },
+        access,
+        form,
+        heading=f"End the {plan.get_kind_display().lower()}?",
+        explanation="Every open action is dropped and its deadline cancelled, the review deadline too, "
+        "and the case's status goes back to open. The plan stays on the record as a past plan.",
+        confirm="Yes, end the plan",
+        cancel_url=_plan_url(access),
     )

@@ -33,6 +33,21 @@ class Sex(models.TextChoices):
     NOT_KNOWN = "not_known", "Not known"
 
 
+class LegalStatus(models.TextChoices):
+    """The order or legal footing a child is under, as a worker would name it (England)."""
+
+    NONE = "none", "No order"
+    CHILD_IN_NEED = "s17", "Child in need (section 17)"
+    CHILD_PROTECTION = "s47", "Child protection enquiry or plan (section 47)"
+    ACCOMMODATED = "s20", "Accommodated with consent (section 20)"
+    POLICE_PROTECTION = "ppo", "Police protection (section 46)"
+    EMERGENCY_PROTECTION = "epo", "Emergency protection order"
+    INTERIM_CARE = "ico", "Interim care order"
+    CARE_ORDER = "care_order", "Care order"
+    SUPERVISION_ORDER = "supervision", "Supervision order"
+    PLACEMENT_ORDER = "placement", "Placement order"
+
+
 class Child(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     given_names = models.CharField(max_length=120)
@@ -44,6 +59,7 @@ class Child(models.Model):
     ethnicity = models.CharField(max_length=120, blank=True)
     first_language = models.CharField(max_length=80, blank=True)
     interpreter_needed = models.BooleanField(default=False)
+    legal_status = models.CharField(max_length=16, choices=LegalStatus.choices, default=LegalStatus.NONE)
     religion = models.CharField(max_length=80, blank=True)
     cultural_needs = models.TextField(blank=True)
     disability = models.TextField(blank=True)
@@ -138,6 +154,9 @@ class FamilyLink(models.Model):
     lives_with_child = models.BooleanField(default=False)
     safe_to_contact = models.BooleanField(default=True)
     safe_to_contact_reason = models.CharField(max_length=300, blank=True)
+    # A warning for anyone working with the family: this person may harm the child or a worker.
+    poses_risk = models.BooleanField(default=False)
+    risk_note = models.CharField(max_length=300, blank=True)
 
     class Meta:
         constraints = [
@@ -145,6 +164,10 @@ class FamilyLink(models.Model):
             models.CheckConstraint(
                 condition=Q(safe_to_contact=True) | ~Q(safe_to_contact_reason=""),
                 name="unsafe_contact_needs_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(poses_risk=False) | ~Q(risk_note=""),
+                name="risk_warning_needs_note",
             ),
         ]
 

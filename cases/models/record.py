@@ -48,6 +48,9 @@ class Case(models.Model):
     opened_on = models.DateField(default=timezone.localdate)
     closed_on = models.DateField(null=True, blank=True)
     closure_reason = models.TextField(blank=True)
+    # What a worker must know before visiting (a dog, a hostile adult, visit in pairs):
+    # shown as an alert at the top of every page of the case.
+    safety_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-opened_on", "reference"]
@@ -219,6 +222,21 @@ class Document(SharedItem):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CaseVisit(models.Model):
+    """When a person last opened a case's page: what "new since my last visit" is measured
+    from on their home page. One row per person and case, moved forward on each visit."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    visited_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "case"], name="one_visit_row_per_user_and_case")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} visited {self.case_id}"
 
 
 class LeadChange(models.Model):

@@ -26,7 +26,15 @@ from django_otp.util import random_hex
 
 from access_control.security_log import SecurityEvent, record
 from agencies.models import User
-from agencies.second_factor import TIME_CODE_DIGITS, Outcome, check_code, has_second_factor, normalise, remove_devices
+from agencies.second_factor import (
+    TIME_CODE_DIGITS,
+    Outcome,
+    check_code,
+    has_second_factor,
+    normalise,
+    recovery_digest,
+    remove_devices,
+)
 
 PENDING_SECRET = "tandem_mfa_pending_secret"  # noqa: S105 (a session key)
 RECOVERY_CODES = 10
@@ -71,7 +79,8 @@ def _new_recovery_codes(user: User) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    # Only a keyed digest of each is kept: the codes themselves are shown once and never stored.
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=recovery_digest(code)) for code in codes)
     return [f"{code[:4]}-{code[4:]}" for code in codes]
 
 

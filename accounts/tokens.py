@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -57,6 +59,14 @@ def issue(user: User, *, client: str = "", user_agent: str = "") -> tuple[ApiTok
     the client's User-Agent. Returns the row and the token itself, which is shown only now."""
     name = _clean(client) or client_from_user_agent(user_agent)
     with transaction.atomic():
+        # One issue at a time per person (the row lock), so two sign-ins cannot both pass the cap.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        limit = settings.API_TOKENS_PER_PERSON
+        if ApiToken.objects.filter(user=user).live().count() >= limit:
+            raise ValidationError(
+                f"You already have {limit} API tokens in use, the most one person may hold. "
+                "Revoke one you no longer use (your account page lists them) and sign in again."
+            )
         token, key = ApiToken.objects.issue(user=user, client=name)
         record(SecurityEvent.TOKEN_ISSUED, about=user, by=user, agency=home_agency(user))
     return token, key

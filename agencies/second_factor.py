@@ -3,8 +3,10 @@ of a code (at sign-in and for an API token), and an agency admin's reset.
 
 A second factor is an authenticator app (django-otp's ``TOTPDevice``, confirmed) with ten
 one-time recovery codes beside it (a ``StaticDevice``). A six-digit code is checked against the
-app, anything else against the recovery codes. A time code is good for its 30 seconds and one
-step either side, and once only (``last_t``); a recovery code is deleted when used. After a
+app, anything else against the recovery codes. Recovery codes are stored only as a keyed
+digest (``recovery_digest``: HMAC-SHA256 under the SECRET_KEY, never the code itself), so a
+copy of the database alone does not give them away. A time code is good for its 30 seconds
+and one step either side, and once only (``last_t``); a recovery code is deleted when used. After a
 wrong code the device waits 1, 2, 4, 8… seconds before it checks another (django-otp's
 throttle), and every wrong code is also a failed sign-in (``user_login_failed``, which the
 lockout counts). Enrolment is the account's own page (``accounts.mfa``)."""
@@ -15,11 +17,13 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -49,6 +53,28 @@ def normalise(code: str) -> str:
     """What was typed, as it is checked: no spaces or dashes, lower case (recovery codes are
     shown grouped, ``abcd-efgh``)."""
     return "".join(code.split()).replace("-", "").lower()
+
+
+RECOVERY_DIGEST_SALT = "tandem.second_factor.recovery_code"
+RECOVERY_DIGEST_LENGTH = 16  # what django-otp's StaticToken.token holds: 64 bits of the digest
+
+
+def recovery_digest(code: str, *, secret: str | None = None) -> str:
+    """What is stored for a recovery code (normalised first): its HMAC-SHA256 under ``secret``
+    (the SECRET_KEY unless given), cut to the 16 characters a StaticToken holds."""
+    mac = salted_hmac(RECOVERY_DIGEST_SALT, normalise(code), secret=secret, algorithm="sha256")
+    return mac.hexdigest()[:RECOVERY_DIGEST_LENGTH]
+
+
+def _stored_digest(device: StaticDevice, code: str) -> str:
+    """The digest to check ``code`` by on ``device``: under the SECRET_KEY, or under one of its
+    fallbacks when that is the one stored (codes made before the key was rotated keep working
+    until the fallback goes). One check either way, so a wrong code counts once on the throttle."""
+    digests = [recovery_digest(code, secret=key) for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]]
+    if len(digests) > 1:
+        stored = set(device.token_set.filter(token__in=digests).values_list("token", flat=True))
+        return next((digest for digest in digests if digest in stored), digests[0])
+    return digests[0]
 
 
 class Outcome(enum.Enum):
@@ -83,7 +109,7 @@ def check_code(request: HttpRequest, user: User, code: str) -> Checked:
             if not allowed:
                 checked = Checked(Outcome.WAIT, wait_until=(why or {}).get("locked_until"))
                 continue
-            if typed and device.verify_token(typed):
+            if typed and device.verify_token(typed if model is TOTPDevice else _stored_digest(device, typed)):
                 outcome = Outcome.VERIFIED if model is TOTPDevice else Outcome.RECOVERY_USED
                 checked = Checked(outcome, device=device)
                 break

@@ -266,6 +266,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # API tokens (django-rest-knox): a new one at each sign-in, per client, stored as a digest only,
 # ending API_TOKEN_TTL_HOURS after it was issued however much it is used (no auto-refresh).
 API_TOKEN_TTL_HOURS = int(env("API_TOKEN_TTL_HOURS", "12"))
+# The most tokens one person holds at once: a stolen password cannot mint tokens without end,
+# and the person's list of tokens stays one they can read (accounts.tokens.issue).
+API_TOKENS_PER_PERSON = int(env("API_TOKENS_PER_PERSON", "20"))
 KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 (a model's name)
 REST_KNOX = {
     "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),

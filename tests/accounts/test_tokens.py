@@ -72,6 +72,23 @@ def test_each_sign_in_issues_a_new_token_of_its_own_and_each_works(person):
     ]
 
 
+def test_one_person_holds_at_most_the_set_number_of_working_tokens(person, clock, settings):
+    settings.API_TOKENS_PER_PERSON = 3
+    start = clock.at(timezone.now())
+    first = [issue_token(person, client=f"Client {n}") for n in range(3)]
+    response = APIClient().post(
+        reverse("api-token"), {"username": person.email, "password": TEST_PASSWORD}, format="json"
+    )
+    assert response.status_code == 400
+    assert "3 API tokens in use" in str(response.json())
+    assert ApiToken.objects.filter(user=person).count() == 3
+    # Revoking one makes room; so does one running out.
+    tokens.revoke_mine(person, first[0]["id"])
+    issue_token(person, client="After revoking")
+    clock.at(start + timedelta(hours=settings.API_TOKEN_TTL_HOURS, minutes=1))
+    assert works(issue_token(person, client="After they ran out")["token"])
+
+
 def test_only_a_digest_of_the_token_is_stored(person):
     token = api_token(person)
     row = ApiToken.objects.get(user=person)

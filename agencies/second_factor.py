@@ -59,7 +59,7 @@ RECOVERY_DIGEST_SALT = "tandem.second_factor.recovery_code"
 RECOVERY_DIGEST_LENGTH = 16  # what django-otp's StaticToken.token holds: 64 bits of the digest
 
 
-def recovery_digest(code: str, *, secret: str | None = None) -> str:
+def recovery_digest(code: str, *, secret: str | bytes | None = None) -> str:
     """What is stored for a recovery code (normalised first): its HMAC-SHA256 under ``secret``
     (the SECRET_KEY unless given), cut to the 16 characters a StaticToken holds."""
     mac = salted_hmac(RECOVERY_DIGEST_SALT, normalise(code), secret=secret, algorithm="sha256")

@@ -6,7 +6,7 @@ Also how every app's API names a person or an agency (``PersonRefSerializer``,
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
@@ -16,8 +16,8 @@ from rest_framework.views import APIView
 
 from access_control.policy import active_memberships, get_administered_agency, get_agency_membership
 from access_control.request_context import request_user
-from agencies import queries, services
-from agencies.filters import MemberFilters
+from agencies import handover, queries, services
+from agencies.filters import MEMBER_STATUS_CHOICES, MemberFilters
 from agencies.models import Agency, Membership, Role, User
 
 
@@ -52,6 +52,16 @@ class MemberSerializer(serializers.ModelSerializer[Membership]):
         fields = ["id", "full_name", "email", "role", "job_title", "active", "started_on", "ended_on"]
 
 
+class InvitedMemberSerializer(MemberSerializer):
+    existing_account = serializers.BooleanField(
+        help_text="The address was already someone's Tandem account: that person was added, not a new account."
+    )
+    message = serializers.CharField(help_text="What happened, in words.")
+
+    class Meta(MemberSerializer.Meta):
+        fields = [*MemberSerializer.Meta.fields, "existing_account", "message"]
+
+
 class MyMembershipsApi(ListAPIView[Membership]):
     """The agencies I belong to, with my role in each."""
 
@@ -81,14 +91,43 @@ class MemberListApi(APIView):
         page = paginator.paginate_queryset(members, request, view=self)
         return paginator.get_paginated_response(MemberSerializer(page, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={201: MemberSerializer})
+    @extend_schema(request=InputSerializer, responses={201: InvitedMemberSerializer})
+    def post(self, request: Request, agency_id: int) -> Response:
+        """Invite a person by email. An address that is already someone's Tandem account links
+        that person (``existing_account``), never a second account; an active member here is 400."""
+        user = request_user(request)
+        agency = get_administered_agency(user, agency_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = services.add_or_invite_member(by=user, agency=agency, **data.validated_data)
+        body = {
+            **MemberSerializer(invitation.membership).data,
+            "existing_account": invitation.existing_account,
+            "message": invitation.message(),
+        }
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class MemberSearchApi(APIView):
+    """People of the agency by name or email, in the request body: staff names and emails are
+    personal data and never go in a URL. One page (``?page=``) at a time."""
+
+    @extend_schema_serializer(component_name="MemberSearchInput")
+    class InputSerializer(serializers.Serializer[None]):
+        search = serializers.CharField(max_length=200, help_text="Part of a name or an email, any case.")
+        status = serializers.ChoiceField(choices=MEMBER_STATUS_CHOICES, required=False, default="active")
+        role = serializers.ChoiceField(choices=Role.choices, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses=MemberSerializer(many=True))
     def post(self, request: Request, agency_id: int) -> Response:
         user = request_user(request)
         agency = get_administered_agency(user, agency_id)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.invite_member(by=user, agency=agency, **data.validated_data)
-        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
+        members = queries.member_list(user=user, agency=agency, **data.validated_data)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(members, request, view=self)
+        return paginator.get_paginated_response(MemberSerializer(page, many=True).data)
 
 
 class MemberDetailApi(APIView):
@@ -112,11 +151,35 @@ class MemberDetailApi(APIView):
         return Response(MemberSerializer(membership).data)
 
 
+class HeldWorkSerializer(serializers.Serializer[handover.HeldWork]):
+    cases = serializers.IntegerField(help_text="Open cases they lead.")
+    deadlines = serializers.IntegerField(help_text="Live deadlines they owe (other than those below).")
+    contributions = serializers.IntegerField(help_text="Assessment contributions they owe.")
+    plan_actions = serializers.IntegerField(help_text="Open plan actions assigned to them.")
+    meeting_actions = serializers.IntegerField(help_text="Open meeting actions assigned to them.")
+
+
+class WorkToHandOverSerializer(serializers.Serializer[None]):
+    non_field_errors = serializers.ListField(child=serializers.CharField())
+    work_to_hand_over = HeldWorkSerializer(help_text="How many of each, never what they are.")
+    supervisors = PersonRefSerializer(many=True, help_text="Who supervises them: the people to ask.")
+
+
 class MemberDeactivateApi(APIView):
-    @extend_schema(request=None, responses=MemberSerializer)
+    @extend_schema(request=None, responses={200: MemberSerializer, 400: WorkToHandOverSerializer})
     def post(self, request: Request, agency_id: int, membership_id: int) -> Response:
+        """End the membership. While they lead or owe anything for the agency, 400 with how
+        many of each and who supervises them (never the cases): their supervisor hands it over
+        first (``/api/v1/supervisor/team/<membership>/handover/``)."""
         user = request_user(request)
         agency = get_administered_agency(user, agency_id)
         membership = get_agency_membership(user, agency, membership_id)
+        if membership.active and (held := handover.held_work(membership)):
+            body = {
+                "non_field_errors": [services.work_to_hand_over(membership)],
+                "work_to_hand_over": HeldWorkSerializer(held).data,
+                "supervisors": PersonRefSerializer(handover.supervisors_of(membership), many=True).data,
+            }
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         membership = services.deactivate_membership(by=user, membership=membership)
         return Response(MemberSerializer(membership).data)

@@ -15,6 +15,10 @@ class InviteMemberForm(ServiceErrorsMixin, forms.Form):
     job_title = forms.CharField(label="Job title (optional)", max_length=120, required=False)
 
 
+class MemberSearchForm(forms.Form):
+    search = forms.CharField(label="Name or email", max_length=200, required=False)
+
+
 class ChangeRoleForm(ServiceErrorsMixin, forms.Form):
     role = forms.ChoiceField(label="Role", choices=Role.choices)
 

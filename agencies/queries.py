@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from access_control.policy import agency_members
 from agencies import second_factor
 from agencies.models import Agency, Membership, MembershipEvent, Role, SupervisionLine, User
 
 
-def member_list(*, user: User, agency: Agency, status: str = "active", role: str = "") -> QuerySet[Membership]:
+def member_list(
+    *, user: User, agency: Agency, status: str = "active", role: str = "", search: str = ""
+) -> QuerySet[Membership]:
+    """The agency's members the user may manage, by status and role, and whose name or email
+    contains ``search`` (any case)."""
     members = (
         agency_members(user, agency)
         .annotate(has_second_factor=second_factor.enrolled())
@@ -27,6 +31,8 @@ def member_list(*, user: User, agency: Agency, status: str = "active", role: str
         members = members.filter(active=False)
     if role:
         members = members.filter(role=role)
+    if search := search.strip():
+        members = members.filter(Q(user__full_name__icontains=search) | Q(user__email__icontains=search))
     return members.order_by("-active", "user__full_name", "-started_on")
 
 

@@ -3,6 +3,8 @@ runs in one transaction and records what changed in MembershipEvent."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +18,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from access_control.policy import can_manage_members
+from agencies import handover
 from agencies import tokens as api_tokens
 from agencies.models import Agency, Membership, MembershipEvent, Role, SupervisionLine, User
 
@@ -79,25 +82,64 @@ def _last_admin(membership: Membership) -> bool:
     )
 
 
+def work_to_hand_over(membership: Membership) -> str:
+    """Why ``membership`` cannot end (or leave its role) yet, in counts and names of the
+    supervisors to ask; "" when it holds no work. Never what the work is: the admin asking is
+    not on those cases."""
+    held = handover.held_work(membership)
+    if not held:
+        return ""
+    name = membership.user.full_name
+    supervisors = handover.supervisors_of(membership)
+    if supervisors:
+        ask = "Ask " + " or ".join(s.full_name for s in supervisors) + " (their supervisor) to hand it over first."
+    else:
+        ask = "They have no supervisor: set one on their page, who can then hand it over."
+    return f"{name} still has work to hand over: {', '.join(held.phrases())}. {ask}"
+
+
 def _end_supervision_lines(lines: QuerySet[SupervisionLine]) -> None:
     lines.filter(active=True).update(active=False, ended_on=timezone.localdate())
 
 
-@transaction.atomic
-def invite_member(
-    *, by: User, agency: Agency, email: str, full_name: str, role: str, job_title: str = ""
-) -> Membership:
-    """Add a person to ``agency`` with ``role``.
+@dataclass(frozen=True)
+class Invitation:
+    """A membership made by inviting an address, and whether the address was already someone's
+    Tandem account (then that person was linked, not a second account made)."""
 
-    A person new to Tandem gets an account with no password and an email with a
-    link to set one; someone who already has an account is told they were added.
-    The email goes only once the membership is committed.
-    """
+    membership: Membership
+    existing_account: bool
+    reactivated: bool
+
+    def message(self) -> str:
+        """What the admin is told, in words."""
+        m = self.membership
+        role = m.get_role_display()
+        if self.existing_account:
+            return (
+                f"{m.user.full_name} already has a Tandem account; they have been added to {m.agency.name} as {role}. "
+                "They have been told by email."
+            )
+        return f"{m.user.full_name} was invited as {role}."
+
+
+@transaction.atomic
+def add_or_invite_member(
+    *, by: User, agency: Agency, email: str, full_name: str, role: str, job_title: str = ""
+) -> Invitation:
+    """Add a person to ``agency`` with ``role``, by their email address (any case).
+
+    An address new to Tandem gets an account with no password and an email with a link to set
+    one. An address that is already someone's account (active in another agency, or formerly in
+    this one) links that person: a new membership here, never a second account, and they are
+    told they were added. An address already an active member here is a form error. The email
+    goes only once the membership is committed."""
     _require_admin(by, agency)
     email = User.objects.normalize_email(email.strip()).lower()
     if role not in Role.values:
         raise ValidationError({"role": "Choose one of the roles offered."})
     user = User.objects.select_for_update().filter(email__iexact=email).first()
+    existing = user is not None
     new_user = user is None or not user.has_usable_password()
     if user is None:
         user = User(email=email, full_name=full_name.strip())
@@ -105,16 +147,32 @@ def invite_member(
         user.full_clean()
         user.save()
     elif Membership.objects.filter(user=user, agency=agency, active=True).exists():
-        raise ValidationError({"email": "This person is already an active member of this agency."})
+        raise ValidationError({"email": f"{user.full_name} is already an active member of this agency."})
     elif not user.is_active:
         user.is_active = True
         user.save(update_fields=["is_active"])
+    reactivated = existing and Membership.objects.filter(user=user, agency=agency, active=False).exists()
     membership = Membership(user=user, agency=agency, role=role, job_title=job_title.strip())
     membership.full_clean()
     membership.save()
-    _record(membership, MembershipEvent.Action.INVITED, by, f"Invited as {membership.get_role_display()}")
+    if not existing:
+        detail = f"Invited as {membership.get_role_display()}"
+    elif reactivated:
+        detail = f"Rejoined (existing account) as {membership.get_role_display()}"
+    else:
+        detail = f"Added (existing account) as {membership.get_role_display()}"
+    _record(membership, MembershipEvent.Action.INVITED, by, detail)
     transaction.on_commit(lambda: _send_invitation(user_id=user.pk, agency_id=agency.pk, new_user=new_user))
-    return membership
+    return Invitation(membership=membership, existing_account=existing, reactivated=reactivated)
+
+
+def invite_member(
+    *, by: User, agency: Agency, email: str, full_name: str, role: str, job_title: str = ""
+) -> Membership:
+    """``add_or_invite_member``, for callers that need only the membership."""
+    return add_or_invite_member(
+        by=by, agency=agency, email=email, full_name=full_name, role=role, job_title=job_title
+    ).membership
 
 
 @transaction.atomic
@@ -130,6 +188,9 @@ def change_role(*, by: User, membership: Membership, role: str) -> Membership:
         return membership
     if _last_admin(membership):
         raise ValidationError({"role": "An agency must keep at least one agency admin."})
+    # A role that is not supervised ends the line a supervisor would hand the work over by.
+    if role not in SUPERVISED_ROLES and (held := work_to_hand_over(membership)):
+        raise ValidationError({"role": held})
     old_label = membership.get_role_display()
     membership.role = role
     membership.full_clean()
@@ -167,13 +228,17 @@ def set_supervisor(*, by: User, membership: Membership, supervisor: Membership |
 @transaction.atomic
 def deactivate_membership(*, by: User, membership: Membership) -> Membership:
     """End a membership from today. Its supervision lines end with it, and a person left
-    with no active membership can no longer sign in. Takes effect on their next request."""
+    with no active membership can no longer sign in. Takes effect on their next request.
+    Refused while they lead or owe anything for the agency (``handover.held_work``): their
+    supervisor hands it over first."""
     _require_admin(by, membership.agency)
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if not membership.active:
         return membership
     if _last_admin(membership):
         raise ValidationError("An agency must keep at least one agency admin.")
+    if held := work_to_hand_over(membership):
+        raise ValidationError(held, code="work_to_hand_over")
     membership.active = False
     membership.ended_on = timezone.localdate()
     membership.save(update_fields=["active", "ended_on"])

@@ -27,6 +27,7 @@ urlpatterns = [
 api_urlpatterns = [
     path("memberships/", api.MyMembershipsApi.as_view(), name="api-my-memberships"),
     path("agencies/<int:agency_id>/members/", api.MemberListApi.as_view(), name="api-member-list"),
+    path("agencies/<int:agency_id>/members/search/", api.MemberSearchApi.as_view(), name="api-member-search"),
     path("agencies/<int:agency_id>/security-log/", api_security.SecurityLogApi.as_view(), name="api-security-log"),
     path(
         "agencies/<int:agency_id>/members/<int:membership_id>/", api.MemberDetailApi.as_view(), name="api-member-detail"

@@ -11,54 +11,68 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from access_control.policy import (
-    active_memberships,
-    administered_agencies,
     get_administered_agency,
     get_agency_membership,
 )
 from access_control.request_context import request_user
-from agencies import lockouts, queries, second_factor, services
+from agencies import handover, lockouts, queries, second_factor, services
 from agencies import tokens as api_tokens
 from agencies.filters import MemberFilters
-from agencies.forms import ChangeRoleForm, InviteMemberForm, SupervisorForm
+from agencies.forms import ChangeRoleForm, InviteMemberForm, MemberSearchForm, SupervisorForm
 from agencies.models import Agency, Membership, User
 from web.forms import saved
 
 MEMBERS_PER_PAGE = 25
 
 
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = request_user(request)
-    return render(
-        request,
-        "agencies/home.html",
-        {"memberships": active_memberships(user), "administered": administered_agencies(user)},
-    )
+def _search_key(agency: Agency) -> str:
+    return f"member_search:{agency.pk}"
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def member_list(request: HttpRequest, agency_id: int) -> HttpResponse:
     user = request_user(request)
     agency = get_administered_agency(user, agency_id)
     filters = MemberFilters(request.GET or None)
     criteria = filters.criteria()
+    query = request.GET.copy()
+    query.pop("page", None)
+    # Staff names and emails are personal data: the search is posted and kept in the session,
+    # only the filter codes travel in the URL.
+    if request.method == "POST":
+        form = MemberSearchForm(request.POST)
+        search = form.cleaned_data["search"].strip() if form.is_valid() else ""
+        if request.POST.get("action") == "clear" or not search:
+            request.session.pop(_search_key(agency), None)
+        else:
+            request.session[_search_key(agency)] = search
+        url = reverse("agencies:member_list", args=[agency.pk])
+        return redirect(f"{url}?{query.urlencode()}" if query else url)
+    search = request.session.get(_search_key(agency), "")
     members = queries.member_list(
         user=user,
         agency=agency,
         status=criteria.get("status") or "active",
         role=criteria.get("role") or "",
+        search=search,
     )
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "agencies/member_list.html",
-        {"agency": agency, "page": page, "filters": filters.form, "query": query.urlencode()},
+        {
+            "agency": agency,
+            "page": page,
+            "filters": filters.form,
+            "query": query.urlencode(),
+            "search_form": MemberSearchForm(initial={"search": search}),
+            "search": search,
+        },
     )
 
 
@@ -68,9 +82,9 @@ def member_invite(request: HttpRequest, agency_id: int) -> HttpResponse:
     user = request_user(request)
     agency = get_administered_agency(user, agency_id)
     form = InviteMemberForm(request.POST or None)
-    if done := saved(request, form, lambda data: services.invite_member(by=user, agency=agency, **data)):
-        membership = done.result
-        messages.success(request, f"{membership.user.full_name} was invited as {membership.get_role_display()}.")
+    if done := saved(request, form, lambda data: services.add_or_invite_member(by=user, agency=agency, **data)):
+        membership = done.result.membership
+        messages.success(request, done.result.message())
         return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
     return render(request, "agencies/member_invite.html", {"agency": agency, "form": form})
 
@@ -112,6 +126,7 @@ def member_detail(request: HttpRequest, agency_id: int, membership_id: int) -> H
             "role_form": role_form,
             "supervisor_form": supervisor_form,
             "supervisable": membership.active and membership.role in services.SUPERVISED_ROLES,
+            "held": handover.held_work(membership) if membership.active else None,
             "history": queries.membership_history(membership),
             "locked_out": lockouts.is_locked(membership.user),
             "has_second_factor": second_factor.has_second_factor(membership.user),
@@ -135,8 +150,17 @@ def member_deactivate(request: HttpRequest, agency_id: int, membership_id: int) 
         else:
             messages.success(request, f"{membership.user.full_name} was deactivated.")
             return redirect("agencies:member_detail", agency_id=agency.pk, membership_id=membership.pk)
+    held = handover.held_work(membership) if membership.active else None
     return render(
-        request, "agencies/member_deactivate.html", {"agency": agency, "membership": membership, "error": error}
+        request,
+        "agencies/member_deactivate.html",
+        {
+            "agency": agency,
+            "membership": membership,
+            "error": error,
+            "held": held,
+            "supervisors": handover.supervisors_of(membership) if held else [],
+        },
     )
 
 

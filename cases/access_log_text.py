@@ -24,8 +24,10 @@ ACTIONS = {
     "view_casework": "viewed",
     "view_contribution": "read",
     "edit_case": "changed",
+    "edit_family_link": "changed the contact safety or risk warning of",
     "list": "listed",
     "list_entries": "listed the chronology of",
+    "search_entries": "searched the chronology of",
     "list_documents": "listed the documents of",
     "list_assessments": "listed the assessments of",
     "list_contributions": "listed the contributions to",
@@ -90,6 +92,7 @@ ACTIONS = {
 NOUNS = {
     "case": "the case",
     "child": "a child on the case",
+    "familylink": "a family member",
     "chronologyentry": "a chronology entry",
     "document": "a document",
     "jointassessment": "a joint assessment",

@@ -35,8 +35,9 @@ from access_control.policy import Action, CaseAccess
 from access_control.request_context import request_user
 from agencies.api import AgencyRefSerializer, PersonRefSerializer
 from agencies.models import Agency, User
-from cases import queries, services
+from cases import overview, queries, services
 from cases.filters import CaseFilters, ChronologyFilters
+from cases.forms_chronology import SEARCH_MAX_LENGTH
 from cases.models import (
     Case,
     CaseStatus,
@@ -51,6 +52,7 @@ from cases.models import (
     EntryKind,
     FamilyLink,
     LegalBasis,
+    LegalStatus,
     RiskLevel,
     Significance,
     TeamRole,
@@ -116,6 +118,8 @@ class FamilyLinkSerializer(serializers.ModelSerializer[FamilyLink]):
             "lives_with_child",
             "safe_to_contact",
             "safe_to_contact_reason",
+            "poses_risk",
+            "risk_note",
         ]
 
 
@@ -139,6 +143,7 @@ class ChildSerializer(serializers.ModelSerializer[Child]):
             "ethnicity",
             "first_language",
             "interpreter_needed",
+            "legal_status",
             "religion",
             "cultural_needs",
             "disability",
@@ -224,6 +229,53 @@ class CasePermissionsSerializer(serializers.Serializer[dict[str, bool]]):
     approve_closure = serializers.BooleanField()
 
 
+class AlertSerializer(serializers.Serializer[overview.Alert]):
+    kind = serializers.CharField(help_text="cp_plan, legal_status, safety, risk or interpreter")
+    # ``label`` is a serializer field's own attribute: the alert's label travels as ``heading``.
+    heading = serializers.CharField(source="label")
+    text = serializers.CharField()
+
+
+class NextDeadlineSerializer(serializers.Serializer[overview.NextDeadline]):
+    id = serializers.UUIDField(source="deadline.id")
+    kind = serializers.CharField(source="deadline.kind")
+    owed = serializers.CharField()
+    due_at = serializers.DateTimeField(source="deadline.due_at")
+    overdue = serializers.BooleanField()
+
+
+class NextMeetingSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+
+
+class LastSeenSerializer(serializers.Serializer[Any]):
+    entry_id = serializers.UUIDField(source="id")
+    event_date = serializers.DateField()
+    agency = AgencyRefSerializer(source="author_agency")
+
+
+class CaseworkCountsSerializer(serializers.Serializer[overview.CaseworkCounts]):
+    assessments = serializers.IntegerField()
+    assessments_open = serializers.IntegerField()
+    meetings = serializers.IntegerField()
+    meetings_upcoming = serializers.IntegerField()
+    plans = serializers.IntegerField()
+
+
+class CaseOverviewSerializer(serializers.Serializer[Any]):
+    """The case overview's facts: the header's alerts, and what is next, as the page shows them."""
+
+    name = serializers.CharField(source="header.name")
+    cp_plan_since = serializers.DateField(source="header.cp_plan_since", allow_null=True)
+    alerts = AlertSerializer(source="header.alerts", many=True)
+    next_deadline = NextDeadlineSerializer(source="summary.next_deadline", allow_null=True)
+    next_meeting = NextMeetingSerializer(source="summary.next_meeting", allow_null=True)
+    last_seen = LastSeenSerializer(source="summary.last_seen", allow_null=True)
+    counts = CaseworkCountsSerializer(source="summary.counts")
+
+
 class CaseDetailSerializer(CaseBaseSerializer):
     """A case as one reader reached it: the children and team the policy handed over, and why."""
 
@@ -233,16 +285,19 @@ class CaseDetailSerializer(CaseBaseSerializer):
     break_glass_until = serializers.SerializerMethodField()
     pending_closure = serializers.SerializerMethodField()
     can = serializers.SerializerMethodField()
+    overview = serializers.SerializerMethodField()
 
     class Meta(CaseBaseSerializer.Meta):
         fields = [
             *CaseBaseSerializer.Meta.fields,
             "closure_reason",
+            "safety_note",
             "team",
             "why",
             "break_glass_until",
             "pending_closure",
             "can",
+            "overview",
         ]
 
     @property
@@ -276,6 +331,11 @@ class CaseDetailSerializer(CaseBaseSerializer):
     @extend_schema_field(CasePermissionsSerializer)
     def get_can(self, case: Case) -> dict[str, bool]:
         return {action.value: self.access.can(action).allowed for action in CASE_ACTIONS}
+
+    @extend_schema_field(CaseOverviewSerializer)
+    def get_overview(self, case: Case) -> dict[str, Any]:
+        shown = {"header": self.context["header"], "summary": self.context["overview"]}
+        return dict(CaseOverviewSerializer(shown).data)
 
 
 class CaseWhySerializer(serializers.Serializer[dict[str, Any]]):
@@ -379,14 +439,19 @@ class BreakGlassGrantSerializer(serializers.ModelSerializer[BreakGlassGrant]):
 
 
 def _case_detail(access: CaseAccess) -> dict[str, Any]:
-    """Render a case for its reader, logging each child shown, as the case page does."""
+    """Render a case for its reader, logging each child shown, as the case page does: with
+    the overview's alerts, next deadline, next meeting, last visit and casework counts."""
     children = list(queries.case_children(access))
     access.log_many([access.event("view_child", object_type="child", object_id=child.pk) for child in children])
+    header = overview.case_header(access)
+    summary = overview.case_overview(access, header)
     context = {
         "access": access,
         "children": children,
         "team": queries.case_team(access),
-        "pending_closure": queries.pending_closure(access),
+        "pending_closure": summary.pending_closure,
+        "header": header,
+        "overview": summary,
     }
     return dict(CaseDetailSerializer(access.case, context=context).data)
 
@@ -455,6 +520,14 @@ class CaseDetailApi(APIView):
         status = serializers.ChoiceField(choices=CaseStatus.choices, required=False)
         risk_level = serializers.ChoiceField(choices=RiskLevel.choices, required=False)
         category = serializers.ChoiceField(choices=ConcernCategory.choices, required=False)
+        safety_note = serializers.CharField(
+            required=False, allow_blank=True, max_length=services.SAFETY_NOTE_MAX_LENGTH, trim_whitespace=True
+        )
+        legal_statuses = serializers.DictField(
+            child=serializers.ChoiceField(choices=LegalStatus.choices),
+            required=False,
+            help_text="Each child's legal status, by the child's id.",
+        )
 
     @extend_schema(responses=CaseDetailSerializer)
     def get(self, request: Request, case_id: UUID) -> Response:
@@ -466,7 +539,8 @@ class CaseDetailApi(APIView):
 
     @extend_schema(request=InputSerializer, responses=CaseDetailSerializer)
     def patch(self, request: Request, case_id: UUID) -> Response:
-        """Change status, risk level or category (lead, key workers and supervisors)."""
+        """Change status, risk level or category, the safety note for visits or each child's
+        legal status (lead, key workers and supervisors)."""
         access = policy.get_case(request_user(request), case_id, Action.EDIT_CASE)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -502,18 +576,30 @@ class EntryInputSerializer(serializers.Serializer[None]):
     named_viewers = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
 
 
+def _chronology_filters(values: dict[str, Any]) -> dict[str, Any]:
+    """``ChronologyFilters``' values, as ``queries.chronology`` takes them."""
+    return {
+        "agency_id": values["agency"],
+        "kind": values["kind"],
+        "significance": values["significance"],
+        "date_from": values["date_from"],
+        "date_to": values["date_to"],
+    }
+
+
 class CaseEntriesApi(PaginatedApi):
     FilterSerializer = ChronologyFilters.query_serializer()
 
     @extend_schema(parameters=[FilterSerializer], responses=EntrySerializer(many=True))
     def get(self, request: Request, case_id: UUID) -> Response:
-        """The current chronology entries I may see, newest first."""
+        """The current chronology entries I may see, newest first, filtered by date (inclusive),
+        agency, kind and significance."""
         access = policy.get_case(request_user(request), case_id)
         filters = self.FilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        entries = queries.chronology(
-            access, agency_id=filters.validated_data["agency"], kind=filters.validated_data["kind"]
-        ).prefetch_related("named_viewers")
+        entries = queries.chronology(access, **_chronology_filters(filters.validated_data)).prefetch_related(
+            "named_viewers"
+        )
         access.log("list_entries", object_type="chronologyentry")
         return self.paginated_response(request, entries, EntrySerializer)
 
@@ -527,6 +613,29 @@ class CaseEntriesApi(PaginatedApi):
         fields["named_viewers"] = named_team_members(access, fields["named_viewers"])
         entry = services.add_entry(access=access, **fields)
         return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class CaseEntriesSearchApi(PaginatedApi):
+    """Search a case's chronology with the words in the request body: they may name a person,
+    so they never go in a URL, where proxies and access logs would keep them (only the page
+    number does). The log says the chronology was searched, not for what."""
+
+    @extend_schema_serializer(component_name="ChronologySearchInput")
+    class InputSerializer(ChronologyFilters.query_serializer()):  # type: ignore[misc]
+        q = serializers.CharField(max_length=SEARCH_MAX_LENGTH, help_text="Every word is in the summary or detail.")
+
+    @extend_schema(request=InputSerializer, responses=EntrySerializer(many=True))
+    def post(self, request: Request, case_id: UUID) -> Response:
+        """The current chronology entries I may see whose summary or detail holds every word
+        of ``q`` (in capitals or not), newest first, with the same filters as the list."""
+        access = policy.get_case(request_user(request), case_id)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        entries = queries.chronology(
+            access, search=data.validated_data["q"], **_chronology_filters(data.validated_data)
+        ).prefetch_related("named_viewers")
+        access.log("search_entries", object_type="chronologyentry")
+        return self.paginated_response(request, entries, EntrySerializer)
 
 
 class EntryDetailApi(APIView):

@@ -10,26 +10,26 @@ from django.utils import timezone
 
 from agencies.models import Agency, AgencyKind, User
 from cases.models import (
+    Case,
     CaseStatus,
     CaseTeamMember,
+    Child,
     ChronologyEntry,
     ConcernCategory,
     EntryKind,
     LegalBasis,
+    LegalStatus,
     RiskLevel,
     Sex,
     Significance,
     TeamRole,
     Visibility,
 )
+from web.dates import DateField
 from web.forms import ServiceErrorsMixin
 
 # Health and police information stays with the author's agency unless they choose otherwise.
 AGENCY_ONLY_BY_DEFAULT = (AgencyKind.HEALTH, AgencyKind.POLICE)
-
-
-def date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def text_area(rows: int = 4) -> forms.Textarea:
@@ -50,9 +50,7 @@ class OpenCaseForm(ServiceErrorsMixin, forms.Form):
     agency = forms.TypedChoiceField(label="Agency leading the case", coerce=int)
     given_names = forms.CharField(label="Given names", max_length=120)
     family_name = forms.CharField(label="Family name", max_length=120)
-    date_of_birth = forms.DateField(
-        label="Date of birth (optional)", required=False, widget=date_input(), input_formats=["%Y-%m-%d"]
-    )
+    date_of_birth = DateField(label="Date of birth (optional)", required=False)
     date_of_birth_estimated = forms.BooleanField(label="The date of birth is an estimate", required=False)
     sex = forms.ChoiceField(label="Sex", choices=Sex.choices, initial=Sex.NOT_KNOWN)
     category = forms.ChoiceField(label="Category of concern", choices=ConcernCategory.choices)
@@ -90,6 +88,54 @@ class CaseEditForm(ServiceErrorsMixin, forms.Form):
     )
     risk_level = forms.ChoiceField(label="Risk level", choices=RiskLevel.choices)
     category = forms.ChoiceField(label="Category of concern", choices=ConcernCategory.choices)
+    safety_note = forms.CharField(
+        label="Safety note for visits",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What anyone visiting must know first (for example: visit in pairs, a dog at the address). "
+        "Shown at the top of every page of the case to everyone who sees it.",
+    )
+
+    def __init__(self, *args: Any, children: list[Child] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.children = children or []
+        for child in self.children:
+            self.fields[self.legal_status_field(child)] = forms.ChoiceField(
+                label=f"Legal status of {child.full_name}",
+                choices=LegalStatus.choices,
+                initial=child.legal_status,
+                # Left out of a post, it stays as it is.
+                required=False,
+            )
+
+    @staticmethod
+    def legal_status_field(child: Child) -> str:
+        return f"legal_status_{child.pk}"
+
+    @classmethod
+    def initial_from(cls, case: Case) -> dict[str, Any]:
+        return {
+            "status": case.status,
+            "risk_level": case.risk_level,
+            "category": case.category,
+            "safety_note": case.safety_note,
+        }
+
+    def changes(self) -> dict[str, Any]:
+        """The cleaned data as ``services.update_case`` takes it."""
+        data = self.cleaned_data
+        return {
+            "status": data["status"],
+            "risk_level": data["risk_level"],
+            "category": data["category"],
+            "safety_note": data["safety_note"],
+            "legal_statuses": {
+                str(child.pk): data[self.legal_status_field(child)]
+                for child in self.children
+                if data.get(self.legal_status_field(child))
+            },
+        }
 
 
 # --- chronology entries and documents ----------------------------------------------------
@@ -151,7 +197,7 @@ def named_viewers_field() -> forms.TypedMultipleChoiceField:
 
 
 class EntryForm(SharingFieldsMixin, forms.Form):
-    event_date = forms.DateField(label="Date of the event", widget=date_input(), input_formats=["%Y-%m-%d"])
+    event_date = DateField(label="Date of the event")
     kind = forms.ChoiceField(label="Kind", choices=EntryKind.choices)
     summary = forms.CharField(label="Summary", max_length=200)
     detail = forms.CharField(label="Detail", required=False, widget=text_area(6))

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from access_control.models import AccessLogEntry
 from access_control.policy import Action, CaseAccess, visible_cases
-from agencies.models import User
-from cases.models import Case, CaseTeamMember, Child, ChronologyEntry, ClosureRequest, Document, FamilyLink
+from agencies.models import Agency, User
+from cases.filters import SIGNIFICANT_ONLY
+from cases.models import (
+    Case,
+    CaseTeamMember,
+    Child,
+    ChronologyEntry,
+    ClosureRequest,
+    Document,
+    FamilyLink,
+    Significance,
+)
 from referrals.models import ServiceReferral
 
 
@@ -44,9 +60,20 @@ def case_team(access: CaseAccess, *, include_removed: bool = False) -> QuerySet[
 
 
 def chronology(
-    access: CaseAccess, *, agency_id: int | None = None, kind: str = "", include_superseded: bool = False
+    access: CaseAccess,
+    *,
+    agency_id: int | None = None,
+    kind: str = "",
+    significance: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    search: str = "",
+    include_superseded: bool = False,
 ) -> QuerySet[ChronologyEntry]:
-    """The merged multi-agency chronology as this user may see it."""
+    """The merged multi-agency chronology as this user may see it, newest first: the filters
+    of ``ChronologyFilters`` (dates inclusive; ``significant_only`` is significant and
+    critical) and a search whose every word is in the summary or the detail, in capitals or not.
+    It starts from the policy's visible entries, so a search never finds an entry out of sight."""
     entries = access.entries().select_related("author", "author_agency")
     if not include_superseded:
         entries = entries.filter(is_current=True)
@@ -54,25 +81,67 @@ def chronology(
         entries = entries.filter(author_agency_id=agency_id)
     if kind:
         entries = entries.filter(kind=kind)
+    if significance == SIGNIFICANT_ONLY:
+        entries = entries.filter(significance__in=[Significance.SIGNIFICANT, Significance.CRITICAL])
+    elif significance:
+        entries = entries.filter(significance=significance)
+    if date_from:
+        entries = entries.filter(event_date__gte=date_from)
+    if date_to:
+        entries = entries.filter(event_date__lte=date_to)
+    for word in search.split():
+        entries = entries.filter(Q(summary__icontains=word) | Q(detail__icontains=word))
     return entries.order_by("-event_date", "-recorded_at")
 
 
-def chronology_agencies(entries: list[ChronologyEntry]) -> list[tuple[int, str]]:
-    """The agencies that wrote these entries, by name: the chronology's agency filter, read
-    from the entries the page already has rather than asked of the database again."""
-    named = {entry.author_agency_id: entry.author_agency.name for entry in entries}
-    return sorted(named.items(), key=lambda agency: (agency[1], agency[0]))
+def chronology_to_read(access: CaseAccess, **filters: Any) -> QuerySet[ChronologyEntry]:
+    """``chronology`` with what an entry shows when it is opened in place: the documents
+    attached to it that this user may see (``entry.visible_documents``), in one more query."""
+    documents = access.documents().order_by("uploaded_at")
+    return chronology(access, **filters).prefetch_related(
+        Prefetch("documents", queryset=documents, to_attr="visible_documents")
+    )
 
 
-def filter_chronology(
-    entries: list[ChronologyEntry], *, agency_id: int | None = None, kind: str = ""
-) -> list[ChronologyEntry]:
-    """``chronology(agency_id=…, kind=…)`` applied to the entries of ``chronology`` in hand."""
-    return [
-        entry
-        for entry in entries
-        if (not agency_id or entry.author_agency_id == agency_id) and (not kind or entry.kind == kind)
-    ]
+def entry_agencies(access: CaseAccess) -> list[tuple[int, str]]:
+    """The agencies that wrote the current entries this user may see, by name: what the
+    chronology's agency filter offers (an agency whose every entry is out of sight is not named)."""
+    wrote = access.entries().filter(is_current=True).values("author_agency_id")
+    return list(Agency.objects.filter(pk__in=wrote).order_by("name", "pk").values_list("pk", "name"))
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One earlier version of an entry, as its correction history shows it: when it was
+    recorded and by whom, and why the version after it corrected it (not its old text)."""
+
+    recorded_at: datetime
+    author_name: str
+    corrected_because: str
+
+
+def correction_histories(access: CaseAccess, entries: Sequence[ChronologyEntry]) -> dict[UUID, list[Correction]]:
+    """For each corrected entry in ``entries``, its earlier versions that this user may see,
+    oldest first, in one query (the case's superseded versions in sight)."""
+    if not any(entry.supersedes_id for entry in entries):
+        return {}
+    earlier = {
+        version.pk: version
+        for version in access.entries()
+        .filter(is_current=False)
+        .select_related("author")
+        .only("id", "supersedes_id", "recorded_at", "correction_reason", "author__full_name")
+    }
+    histories: dict[UUID, list[Correction]] = {}
+    for entry in entries:
+        chain: list[Correction] = []
+        newer, older_id = entry, entry.supersedes_id
+        while older_id is not None and (older := earlier.get(older_id)) is not None:
+            chain.insert(0, Correction(older.recorded_at, older.author.full_name, newer.correction_reason))
+            newer, older_id = older, older.supersedes_id
+        if chain:
+            histories[entry.pk] = chain
+    return histories
 
 
 def entry_versions(access: CaseAccess, entry: ChronologyEntry) -> list[ChronologyEntry]:

@@ -4,7 +4,7 @@ an API call and a task get the same answer), runs in one transaction, and is log
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any, ParamSpec, TypeVar
 
@@ -40,6 +40,7 @@ from cases.models import (
     ClosureRequest,
     Document,
     LegalBasis,
+    LegalStatus,
     TeamRole,
     Visibility,
 )
@@ -133,17 +134,51 @@ def _create_case(
     return case
 
 
+SAFETY_NOTE_MAX_LENGTH = 1000
+
+
 @checked(Action.EDIT_CASE)
-def update_case(*, access: CaseAccess, status: str, risk_level: str, category: str) -> Case:
-    """Change a case's status, risk level or category. Closing goes through a closure request."""
+def update_case(
+    *,
+    access: CaseAccess,
+    status: str,
+    risk_level: str,
+    category: str,
+    safety_note: str | None = None,
+    legal_statuses: Mapping[str, str] | None = None,
+) -> Case:
+    """Change a case's status, risk level or category, its safety note for visits and each
+    child's legal status (``legal_statuses``: child id -> a ``LegalStatus``; ``None`` leaves
+    them, as it leaves the note). Every error at once, keyed ``legal_status_<child id>`` for a
+    child; nothing is saved unless all is valid. Closing goes through a closure request."""
     case = Case.objects.select_for_update().get(pk=access.case.pk)
     if case.status == CaseStatus.CLOSED:
         raise ValidationError("This case is closed.")
+    errors: dict[str, str] = {}
     if status == CaseStatus.CLOSED:
-        raise ValidationError({"status": "A case is closed by a closure request that a supervisor approves."})
+        errors["status"] = "A case is closed by a closure request that a supervisor approves."
+    if safety_note is not None and len(safety_note.strip()) > SAFETY_NOTE_MAX_LENGTH:
+        errors["safety_note"] = f"Keep the safety note to {SAFETY_NOTE_MAX_LENGTH} characters."
+    children = {str(child.pk): child for child in case.children.select_for_update()}
+    for child_id, legal_status in (legal_statuses or {}).items():
+        if str(child_id) not in children:
+            errors[f"legal_status_{child_id}"] = "That child is not on this case."
+        elif legal_status not in LegalStatus.values:
+            errors[f"legal_status_{child_id}"] = "Choose a legal status from the list."
+    if errors:
+        raise ValidationError(errors)
     case.status, case.risk_level, case.category = status, risk_level, category
+    fields = ["status", "risk_level", "category"]
+    if safety_note is not None:
+        case.safety_note = safety_note.strip()
+        fields.append("safety_note")
     case.full_clean()
-    case.save(update_fields=["status", "risk_level", "category"])
+    case.save(update_fields=fields)
+    for child_id, legal_status in (legal_statuses or {}).items():
+        child = children[str(child_id)]
+        if child.legal_status != legal_status:
+            child.legal_status = legal_status
+            child.save(update_fields=["legal_status"])
     return case
 
 

@@ -5,7 +5,7 @@ under /api/v1/."""
 
 from django.urls import URLPattern, URLResolver, include, path
 
-from cases import api, views
+from cases import api, api_family, views, views_chronology, views_family
 from cases.assessments import urls as assessment_urls
 from cases.meetings import urls as meeting_urls
 from cases.plans import urls as plan_urls
@@ -18,9 +18,13 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("emergency-access/", views.emergency_access, name="emergency_access"),
     path("<uuid:case_id>/", views.case_detail, name="detail"),
     path("<uuid:case_id>/edit/", views.case_edit, name="edit"),
+    path("<uuid:case_id>/chronology/", views_chronology.chronology, name="chronology"),
     path("<uuid:case_id>/entries/add/", views.entry_add, name="entry_add"),
+    path("<uuid:case_id>/documents/", views.documents, name="documents"),
     path("<uuid:case_id>/documents/add/", views.document_upload, name="document_upload"),
     path("<uuid:case_id>/team/", views.team, name="team"),
+    path("<uuid:case_id>/family/", views_family.family, name="family"),
+    path("<uuid:case_id>/family/<int:link_id>/edit/", views_family.family_link_edit, name="family_link_edit"),
     path("<uuid:case_id>/team/<int:member_id>/remove/", views.team_remove, name="team_remove"),
     path("<uuid:case_id>/access-log/", views.access_log, name="access_log"),
     path("<uuid:case_id>/close/", views.closure_request, name="close"),
@@ -41,8 +45,15 @@ api_urlpatterns: list[URLPattern | URLResolver] = [
     path("cases/<uuid:case_id>/", api.CaseDetailApi.as_view(), name="api-case-detail"),
     path("cases/<uuid:case_id>/why/", api.CaseWhyApi.as_view(), name="api-case-why"),
     path("cases/<uuid:case_id>/entries/", api.CaseEntriesApi.as_view(), name="api-case-entries"),
+    path("cases/<uuid:case_id>/entries/search/", api.CaseEntriesSearchApi.as_view(), name="api-case-entries-search"),
     path("cases/<uuid:case_id>/documents/", api.CaseDocumentsApi.as_view(), name="api-case-documents"),
     path("cases/<uuid:case_id>/team/", api.CaseTeamApi.as_view(), name="api-case-team"),
+    path("cases/<uuid:case_id>/family/", api_family.CaseFamilyApi.as_view(), name="api-case-family"),
+    path(
+        "cases/<uuid:case_id>/family/<int:link_id>/",
+        api_family.FamilyLinkApi.as_view(),
+        name="api-case-family-link",
+    ),
     path(
         "cases/<uuid:case_id>/team/<int:member_id>/remove/",
         api.TeamMemberRemoveApi.as_view(),

@@ -26,8 +26,8 @@ from access_control import policy
 from access_control.policy import Action, CaseAccess
 from access_control.request_context import request_user
 from agencies.models import Agency, User
-from cases import access_log_text, queries, services
-from cases.filters import CaseFilters, ChronologyFilters
+from cases import access_log_text, overview, queries, services
+from cases.filters import CaseFilters
 from cases.forms import (
     UNKNOWN_REFERENCE,
     CaseEditForm,
@@ -42,6 +42,7 @@ from cases.forms import (
     TeamMemberForm,
 )
 from cases.models import Case, CaseStatus, Child, Visibility
+from cases.visits import record_visit
 from web.forms import saved
 from web.pagination import PageWithCount
 
@@ -213,32 +214,25 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_detail(request: HttpRequest, case_id: UUID) -> HttpResponse:
     user = request_user(request)
-    # The view of the case, its children, entries and documents: one access-log write.
+    # The view of the case and of its children shown: one access-log write.
     with policy.get_case(user, case_id, log_with_page=True) as access:
-        children = list(queries.case_children(access))
-        chronology = list(queries.chronology(access))
-        filters = ChronologyFilters(request.GET, agencies=queries.chronology_agencies(chronology))
-        criteria = filters.criteria()
-        entries = queries.filter_chronology(chronology, agency_id=criteria.get("agency"), kind=criteria.get("kind", ""))
-        documents = list(queries.case_documents(access))
+        header = overview.case_header(access)
+        summary = overview.case_overview(access, header)
         access.log_many(
-            [access.event("view_child", object_type="child", object_id=child.pk) for child in children]
+            [access.event("view_child", object_type="child", object_id=line.child.pk) for line in header.children]
             + [access.event("list_entries", object_type="chronologyentry")]
-            + [access.event("list_documents", object_type="document")]
         )
-    pending_closure = queries.pending_closure(access)
+    record_visit(user, access.case)
+    pending_closure = summary.pending_closure
     return render(
         request,
         "cases/case_detail.html",
         {
             "access": access,
             "case": access.case,
-            "children": children,
+            "header": header,
+            "overview": summary,
             "team": list(queries.case_team(access)),
-            "entries": entries,
-            "entries_filtered": bool(criteria.get("agency") or criteria.get("kind")),
-            "filters": filters.form,
-            "documents": documents,
             "pending_closure": pending_closure,
             "service_referrals": list(queries.case_service_referrals(access)),
             "may": _case_links(access, pending_closure=pending_closure is not None),
@@ -253,9 +247,9 @@ def case_edit(request: HttpRequest, case_id: UUID) -> HttpResponse:
     access = _case_for(user, case_id, Action.EDIT_CASE)
     case = access.case
     form = CaseEditForm(
-        request.POST or None, initial={"status": case.status, "risk_level": case.risk_level, "category": case.category}
+        request.POST or None, initial=CaseEditForm.initial_from(case), children=list(queries.case_children(access))
     )
-    if saved(request, form, lambda data: services.update_case(access=access, **data), "Case details saved."):
+    if saved(request, form, lambda data: services.update_case(access=access, **form.changes()), "Case details saved."):
         return redirect("cases:detail", case_id=case.pk)
     return render(request, "cases/case_edit.html", {"access": access, "case": case, "form": form})
 
@@ -334,6 +328,26 @@ def entry_correct(request: HttpRequest, entry_id: UUID) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def documents(request: HttpRequest, case_id: UUID) -> HttpResponse:
+    user = request_user(request)
+    # The view of the case and of the list of its documents: one access-log write.
+    with policy.get_case(user, case_id, log_with_page=True) as access:
+        shown = list(queries.case_documents(access).order_by("-uploaded_at", "pk"))
+        access.log_many([access.event("list_documents", object_type="document")])
+    return render(
+        request,
+        "cases/documents.html",
+        {
+            "access": access,
+            "case": access.case,
+            "documents": shown,
+            "may_upload": access.can(CASE_LINKS["upload"]).allowed,
+        },
+    )
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def document_upload(request: HttpRequest, case_id: UUID) -> HttpResponse:
     user = request_user(request)
@@ -355,7 +369,7 @@ def document_upload(request: HttpRequest, case_id: UUID) -> HttpResponse:
         ),
     ):
         messages.success(request, f"“{done.result.title}” uploaded.")
-        return redirect("cases:detail", case_id=access.case.pk)
+        return redirect("cases:documents", case_id=access.case.pk)
     return render(
         request, "cases/document_upload.html", {"access": access, "case": access.case, "form": form, "agency": agency}
     )

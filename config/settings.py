@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "referrals",
     "deadlines",
     "supervision",
+    "home",
     "datasets",
     # The demo's seeding and its commands (they need Faker, which the production image does
     # not install): not there at all in production.
@@ -498,6 +499,9 @@ SPECTACULAR_SETTINGS = {
         # Meetings (cases/meetings/api.py).
         "MeetingKindEnum": "cases.models.MeetingKind",
         "MeetingStateEnum": "cases.models.MeetingState",
+        # The chronology (cases/api.py): an entry's significance, and the filter's (with significant_only).
+        "SignificanceEnum": "cases.models.Significance",
+        "ChronologySignificanceEnum": "cases.filters.SIGNIFICANCE_CHOICES",
     },
 }
 

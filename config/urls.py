@@ -8,17 +8,19 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import urls as account_urls
 from accounts import views_lockout
 from agencies import urls as agency_urls
-from agencies import views as agency_views
 from cases import urls as case_urls
 from config.health import healthz
 from deadlines import urls as deadline_urls
+from home import urls as home_urls
+from home import views as home_views
 from referrals import urls as referral_urls
 from supervision import urls as supervision_urls
 from web.csp_reports import csp_report
 from web.favicon import favicon
 
 urlpatterns = [
-    path("", agency_views.home, name="home"),
+    path("", home_views.home, name="home"),
+    path("", include("home.urls")),
     path("healthz", healthz, name="healthz"),
     path("csp-report/", csp_report, name="csp_report"),
     path("favicon.ico", favicon, name="favicon"),
@@ -51,6 +53,7 @@ urlpatterns = [
     path("api/v1/", include(supervision_urls.api_urlpatterns)),
     path("api/v1/", include(referral_urls.api_urlpatterns)),
     path("api/v1/", include(deadline_urls.api_urlpatterns)),
+    path("api/v1/", include(home_urls.api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI (served from drf-spectacular-sidecar, never a CDN) sets inline styles
     # as it renders; this page alone lets styles, not scripts, be inline.

@@ -45,6 +45,7 @@ from cases.models import (
     ContributionState,
     EntryKind,
     LegalBasis,
+    LegalStatus,
     MeetingKind,
     MeetingState,
     PlanKind,
@@ -680,6 +681,7 @@ class CaseBatch:
                 "" if is_open else "Outcomes of the plan achieved; no further role for children's social care.",
                 lead.agency_id,
                 lead.user_id,
+                "",
             ),
         )
         added_at = self.writer._at(opened_on, rng)
@@ -766,6 +768,7 @@ class CaseBatch:
                 nhs,
                 self.writer._at(opened_on, rng),
                 *("", "", "", "", ""),
+                LegalStatus.NONE,
             )
             children.append(row)
             self.add("cases_child", row)
@@ -791,6 +794,8 @@ class CaseBatch:
                         "" if safe else "Domestic abuse: contact through the social worker only",
                         child[0],
                         person_id,
+                        False,
+                        "",
                     ),
                 )
         return children
@@ -1294,6 +1299,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "closure_reason",
         "lead_agency_id",
         "lead_worker_id",
+        "safety_note",
     ),
     "cases_child": (
         "id",
@@ -1310,6 +1316,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "created_at",
         # Left empty: the free-text fields a worker fills in over time.
         *("gender_identity", "religion", "cultural_needs", "disability", "other_identifier"),
+        "legal_status",
     ),
     "cases_case_children": ("case_id", "child_id"),
     "cases_childaddress": ("child_id", "address", "postcode", "moved_in", "moved_out"),
@@ -1322,6 +1329,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "safe_to_contact_reason",
         "child_id",
         "person_id",
+        "poses_risk",
+        "risk_note",
     ),
     "cases_caseteammember": (
         "case_id",

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from web.dates import DateField
 from web.forms import ServiceErrorsMixin
 
 
@@ -19,10 +20,8 @@ class ExtensionRequestForm(ServiceErrorsMixin, forms.Form):
     # The service names the new due time "new_due_at"; here it is a date.
     service_field_aliases = {"new_due_at": "new_due_date"}
 
-    new_due_date = forms.DateField(
+    new_due_date = DateField(
         label="New due date",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d"],
         help_text="The deadline moves to the end of this day once your supervisor approves.",
     )
     reason = forms.CharField(

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.urls import reverse
 
 from access_control import policy
 from agencies.models import User
+from cases.models import Meeting
 from deadlines.models import Deadline, DeadlineKind, Notification
 
 # What a row's links read, joined in the same query as the deadlines.
@@ -78,21 +80,45 @@ def front_door_ids_for(user: User, deadlines: Iterable[Deadline]) -> set[int]:
 
 def notification_links(user: User, notifications: list[Notification]) -> dict[int, Link]:
     """The link of each notification with a subject the user may still see (its deadline's
-    item), by notification id: one query for the deadlines the user sees among them (the
-    policy's rules, row by row), and their front doors when a referral is among them."""
+    item, else its meeting), by notification id: one query for the deadlines the user sees
+    among them (the policy's rules, row by row), their front doors when a referral is among
+    them, and one for the meetings on cases the user sees."""
     deadline_ids = {n.deadline_id for n in notifications if n.deadline_id is not None}
-    if not deadline_ids:
-        return {}
-    seen = {
-        d.pk: d
-        for d in policy.visible_deadlines_among(user, Deadline.objects.filter(pk__in=deadline_ids)).select_related(
-            *LINK_RELATED
-        )
-    }
+    seen = (
+        {
+            d.pk: d
+            for d in policy.visible_deadlines_among(user, Deadline.objects.filter(pk__in=deadline_ids)).select_related(
+                *LINK_RELATED
+            )
+        }
+        if deadline_ids
+        else {}
+    )
     front_doors = front_door_ids_for(user, seen.values())
+    meetings = meetings_in_sight(user, {n.meeting_id for n in notifications if n.deadline_id is None})
     links = {}
     for notification in notifications:
         deadline = seen.get(notification.deadline_id) if notification.deadline_id is not None else None
+        meeting = meetings.get(notification.meeting_id) if notification.meeting_id is not None else None
         if deadline is not None:
             links[notification.pk] = Link(url=item_url(deadline, front_doors), text=owed(deadline))
+        elif notification.deadline_id is None and meeting is not None:
+            links[notification.pk] = Link(
+                url=reverse("cases:meeting_detail", args=[meeting.pk]), text=f"See the {meeting_name(meeting)}"
+            )
     return links
+
+
+def meeting_name(meeting: Meeting) -> str:
+    """'strategy discussion on case TDM-2026-000001': the kind and the case, never the agenda."""
+    return f"{meeting.get_kind_display().lower()} on case {meeting.case.reference}"
+
+
+def meetings_in_sight(user: User, meeting_ids: set[UUID | None]) -> dict[UUID, Meeting]:
+    """Those of the meetings on cases the user may see (their case team, supervision, a grant
+    or break-glass: the policy's case rules, as the meeting's own page asks), by id."""
+    wanted = {pk for pk in meeting_ids if pk is not None}
+    if not wanted:
+        return {}
+    in_sight = Meeting.objects.filter(pk__in=wanted, case__in=policy.visible_cases(user).values("pk"))
+    return {meeting.pk: meeting for meeting in in_sight.select_related("case").only("pk", "kind", "case__reference")}

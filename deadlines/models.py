@@ -195,6 +195,9 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    # The meeting an invitation, a change or a cancellation is about: the notification links to
+    # it while the recipient may see its case. (A reminder links through its deadline.)
+    meeting = models.ForeignKey("cases.Meeting", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     reminder_kind = models.CharField(max_length=16, choices=ReminderKind.choices, blank=True)
     reminder_due_version = models.PositiveIntegerField(null=True, blank=True)
     title = models.CharField(max_length=200)

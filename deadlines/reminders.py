@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from access_control.policy import FRONT_DOOR_ROLES, supervision_over, visible_cases, visible_referrals
 from agencies.models import Membership, Role, User
-from cases.models import CaseTeamMember
+from cases.models import CaseTeamMember, Meeting
 from deadlines.calendar import is_working_day
 from deadlines.models import (
     LIVE_STATES,
@@ -318,14 +318,26 @@ def send_reminder(*, deadline_id: str, kind: str, due_version: int) -> bool:
 # --- notifications of events (a contribution asked for, an assessment returned, ...) -----
 
 
-def notify(recipients: Iterable[User], title: str, body: str = "", *, deadline: Deadline | None = None) -> list[int]:
+def notify(
+    recipients: Iterable[User],
+    title: str,
+    body: str = "",
+    *,
+    deadline: Deadline | None = None,
+    meeting: Meeting | None = None,
+) -> list[int]:
     """Tell people something happened: an in-app notification each, and an email recorded in
     the outbox, sent once after commit (digest users get it in their digest instead). The
     caller writes ``title`` and ``body`` for these recipients: nothing in them may be out of
-    any recipient's sight, and never a child's details. Returns the notification ids."""
+    any recipient's sight, and never a child's details. The notification links to its
+    ``deadline``'s item, or else to its ``meeting``, while the recipient may see it.
+    Returns the notification ids."""
     people = [user for user in recipients if user.is_active]
     created = Notification.objects.bulk_create(
-        [Notification(recipient=user, deadline=deadline, title=title[:200], body=body) for user in people]
+        [
+            Notification(recipient=user, deadline=deadline, meeting=meeting, title=title[:200], body=body)
+            for user in people
+        ]
     )
     digest = _digest_user_ids(user.pk for user in people)
     outbox.record_many(

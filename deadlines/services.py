@@ -53,6 +53,7 @@ STATUTORY_DEFAULTS: dict[str, tuple[int, str]] = {
 URGENCY_DEFAULTS: dict[tuple[str, str], tuple[int, str]] = {
     (DeadlineKind.REFERRAL_DECISION, TimescaleUrgency.URGENT): (0, TimescaleUnit.WORKING_DAYS),
     (DeadlineKind.REFERRAL_DECISION, TimescaleUrgency.IMMEDIATE_RISK): (4, TimescaleUnit.HOURS),
+    (DeadlineKind.STRATEGY_DISCUSSION, TimescaleUrgency.IMMEDIATE_RISK): (0, TimescaleUnit.WORKING_DAYS),
 }
 
 

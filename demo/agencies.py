@@ -29,6 +29,8 @@ class DemoAgency:
     takes_referrals: bool
     # (role, job title, how many)
     staff: tuple[tuple[str, str, int], ...]
+    # How other agencies reach its front door (Ofcom's drama range: never a real number).
+    front_door_contact: str = "MASH: 01632 960 100"
 
 
 DEMO_AGENCIES = (
@@ -98,6 +100,19 @@ DEMO_AGENCIES = (
             (Role.PRACTITIONER, "Family support worker", 2),
         ),
     ),
+    # The neighbouring authority's front door: where Northbridge passes a referral about a child
+    # who lives over the border ("Pass to"). Last, so everyone above keeps their Faker name.
+    DemoAgency(
+        "Eastmere Children's Services",
+        AgencyKind.CHILDRENS_SOCIAL_CARE,
+        "eastmere",
+        True,
+        (
+            (Role.SUPERVISOR, "MASH team manager", 1),
+            (Role.INTAKE, "MASH social worker", 1),
+        ),
+        front_door_contact="Eastmere MASH: 01632 960 200",
+    ),
 )
 
 
@@ -124,8 +139,7 @@ def seed_people(*, seed: int = 2026) -> int:
             name=spec.name,
             kind=spec.kind,
             takes_referrals=spec.takes_referrals,
-            # Ofcom's drama range: never a real number.
-            front_door_contact="MASH: 01632 960 100" if spec.takes_referrals else "",
+            front_door_contact=spec.front_door_contact if spec.takes_referrals else "",
         )
         supervisors: list[Membership] = []
         supervised: list[Membership] = []

@@ -47,6 +47,9 @@ from cases.models import (
 from demo.agencies import DEMO_AGENCIES, DEMO_DOMAIN, on_day_at
 
 CASE_COUNT = 36
+# The case whose family is drawn in full on its Family tab: both parents (one a risk, one not
+# to be contacted), a step-parent, and the children's half-brother and step-sister.
+FULL_FAMILY_INDEX = 1
 HISTORY_DAYS = 540  # every case opened within the last eighteen months
 LEAD_SLUG = "csc"
 TOWN = "Northbridge"
@@ -335,6 +338,32 @@ class _CaseSeeder:
                         safe_to_contact_reason=unsafe_reason,
                     )
                 )
+        if index == FULL_FAMILY_INDEX:
+            self.full_family(children, mother, address, postcode)
+
+    def full_family(self, children: list[Child], mother: Person, address: str, postcode: str) -> None:
+        """The family the Family tab's diagram shows in full (fixed names: the generator's
+        random streams, and so every other case, stay as they were)."""
+        family_name = children[0].family_name
+        FamilyLink.objects.filter(person=mother, child__in=children).update(
+            poses_risk=True,
+            risk_note="Drinks heavily and has been aggressive to visiting workers: visit in pairs.",
+        )
+        partner = _saved(Person(full_name="Ryan Mercer", address=address, postcode=postcode))
+        half_brother = _saved(
+            Person(full_name=f"Tyler {family_name}", address=address, postcode=postcode, phone="07700 900461")
+        )
+        step_sister = _saved(
+            Person(full_name="Chloe Mercer", address="12 Wharf Street\nNorthbridge", phone="07700 900462")
+        )
+        relatives = [
+            (partner, Relationship.STEP_PARENT, True),
+            (half_brother, Relationship.SIBLING, True),
+            (step_sister, Relationship.SIBLING, False),
+        ]
+        for child in children:
+            for person, relationship, lives_with in relatives:
+                _save(FamilyLink(child=child, person=person, relationship=relationship, lives_with_child=lives_with))
 
     def team(self, seeded: SeededCase, index: int) -> None:
         """A multi-agency team that differs from case to case, so each demo user sees some

@@ -638,22 +638,48 @@ class InboxApi(PaginatedApi):
     def get(self, request: Request) -> Response:
         """The referrals at the front doors I work: immediate risk, then urgent, then soonest due.
         Only intake workers and supervisors of a front door have an inbox."""
-        user = request_user(request)
-        front_doors = {agency.pk: agency for agency in policy.front_door_agencies(user)}
-        policy.check_inbox(user, front_doors)
-        filters = self.FilterSerializer(data=request.query_params)
-        filters.is_valid(raise_exception=True)
-        chosen = filters.validated_data["agency"]
-        if chosen is not None and chosen not in front_doors:
-            raise serializers.ValidationError({"agency": ["Not a front door you work."]})
-        include_decided = filters.validated_data["include_decided"]
-        referrals = queries.inbox(
-            user=user, agency=front_doors[chosen] if chosen is not None else None, include_decided=include_decided
+        return _inbox_response(self, request, self.FilterSerializer(data=request.query_params))
+
+
+class InboxSearchApi(PaginatedApi):
+    """Search the inbox by child's name, reference or referrer, in the request body: what is
+    typed may name a child, so it never goes in a URL (only the page number does). The log
+    says the inbox was listed, not what was searched for."""
+
+    @extend_schema_serializer(component_name="InboxSearchInput")
+    class InputSerializer(InboxFilters.query_serializer()):  # type: ignore[misc]
+        search = serializers.CharField(
+            max_length=200, help_text="Every word is in the child's names, the reference or the referrer."
         )
-        policy.log_listing(user, Listing.FRONT_DOOR_INBOX)
-        # As the inbox page: what waits with its count in one query, the whole history apart.
-        pagination = PageNumberPagination if include_decided else CountedPagination
-        return self.paginated_response(request, referrals, InboxRowSerializer, pagination=pagination)
+
+    @extend_schema(request=InputSerializer, responses=InboxRowSerializer(many=True))
+    def post(self, request: Request) -> Response:
+        """The referrals at my front doors that match, in the inbox's order, with its filters."""
+        data = self.InputSerializer(data=request.data)
+        return _inbox_response(self, request, data, search_field="search")
+
+
+def _inbox_response(
+    api: PaginatedApi, request: Request, filters: serializers.Serializer[None], search_field: str = ""
+) -> Response:
+    user = request_user(request)
+    front_doors = {agency.pk: agency for agency in policy.front_door_agencies(user)}
+    policy.check_inbox(user, front_doors)
+    filters.is_valid(raise_exception=True)
+    chosen = filters.validated_data["agency"]
+    if chosen is not None and chosen not in front_doors:
+        raise serializers.ValidationError({"agency": ["Not a front door you work."]})
+    include_decided = filters.validated_data["include_decided"]
+    referrals = queries.inbox(
+        user=user,
+        agency=front_doors[chosen] if chosen is not None else None,
+        include_decided=include_decided,
+        search=filters.validated_data[search_field] if search_field else "",
+    )
+    policy.log_listing(user, Listing.FRONT_DOOR_INBOX)
+    # As the inbox page: what waits with its count in one query, the whole history apart.
+    pagination = PageNumberPagination if include_decided else CountedPagination
+    return api.paginated_response(request, referrals, InboxRowSerializer, pagination=pagination)
 
 
 class PublicConcernThrottle(AnonRateThrottle):

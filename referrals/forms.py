@@ -18,6 +18,7 @@ from agencies.models import Agency
 from cases.models import ConcernCategory
 from referrals.models import Consent, Referral, Source, TriageDecision, Urgency
 from referrals.services import DRAFT_FIELDS, check_complete
+from web.dates import DateField
 from web.forms import ServiceErrorsMixin
 
 NEW_CASE = "new"
@@ -35,10 +36,6 @@ NO_OTHER_FRONT_DOOR = (
 
 def text_area(rows: int = 4) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
-
-
-def date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def front_doors() -> QuerySet[Agency]:
@@ -76,9 +73,7 @@ class ReferralForm(ServiceErrorsMixin, forms.Form):
         max_length=_field_length("child_other_names"),
         required=False,
     )
-    child_date_of_birth = forms.DateField(
-        label="Date of birth", required=False, widget=date_input(), input_formats=["%Y-%m-%d"]
-    )
+    child_date_of_birth = DateField(label="Date of birth", required=False)
     child_age_estimate = forms.CharField(
         label="Age, if you do not know the date of birth",
         max_length=_field_length("child_age_estimate"),
@@ -422,3 +417,14 @@ class ReferenceCheckForm(forms.Form):
         if len(reference) == REFERENCE_LENGTH + 1 and reference.startswith("R"):
             reference = reference[1:]
         return f"R-{reference}"
+
+
+class InboxSearchForm(forms.Form):
+    """The front door's inbox search: personal data, so it is posted and kept in the session."""
+
+    search = forms.CharField(
+        label="Child's name, reference or referrer",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Case as Ranked
-from django.db.models import Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from access_control.policy import (
     ReferralAccess,
@@ -26,9 +26,13 @@ from referrals.models import Referral, ReferralStatus, ServiceReferral, Source, 
 # too; never a draft (not even one its own worker is writing to it).
 WAITING_AT_FRONT_DOOR = (ReferralStatus.SUBMITTED, ReferralStatus.AWAITING_SIGNOFF)
 IN_THE_INBOX = (*WAITING_AT_FRONT_DOOR, ReferralStatus.DECIDED)
+# The inbox search reads this many words of what was typed (a name, a reference, a referrer).
+SEARCH_TERMS = 6
 
 
-def inbox(*, user: User, agency: Agency | None = None, include_decided: bool = False) -> QuerySet[Referral]:
+def inbox(
+    *, user: User, agency: Agency | None = None, include_decided: bool = False, search: str = ""
+) -> QuerySet[Referral]:
     """The front door's referrals by their triage due time: the overdue first (the most overdue
     first), then by time left. Urgency sets the due time (``timescale_urgency``), so it is not
     ranked above it: a routine referral overdue comes before an urgent one not yet due. At the
@@ -42,6 +46,7 @@ def inbox(*, user: User, agency: Agency | None = None, include_decided: bool = F
     if agency is not None:
         referrals = referrals.filter(receiving_agency=agency)
     referrals = referrals.filter(status__in=IN_THE_INBOX if include_decided else WAITING_AT_FRONT_DOOR)
+    referrals = referrals.filter(inbox_search(search))
     return (
         referrals.select_related("receiving_agency", "referrer_agency", "handler", "previous_referral")
         .annotate(
@@ -54,6 +59,23 @@ def inbox(*, user: User, agency: Agency | None = None, include_decided: bool = F
         )
         .order_by("triage_due_at", "urgency_rank", "-submitted_at")
     )
+
+
+def inbox_search(search: str) -> Q:
+    """A filter for the inbox's search: every term matches the child's names, the reference,
+    the referrer's name or the referring agency (each term any of them, case-insensitive).
+    Applied to what the policy let the user see; no search is no filter."""
+    matched = Q()
+    for term in search.split()[:SEARCH_TERMS]:
+        matched &= (
+            Q(child_given_names__icontains=term)
+            | Q(child_family_name__icontains=term)
+            | Q(child_other_names__icontains=term)
+            | Q(reference__icontains=term)
+            | Q(referrer_name__icontains=term)
+            | Q(referrer_agency__name__icontains=term)
+        )
+    return matched
 
 
 def my_referrals(*, user: User) -> QuerySet[Referral]:

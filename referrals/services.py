@@ -326,6 +326,7 @@ def _take_effect(referral: Referral) -> Referral:
     referral.status = ReferralStatus.DECIDED
     if referral.decision in CASE_DECISIONS:
         referral.linked_case = _open_or_link_case(referral)
+        _strategy_discussion_due(referral, referral.linked_case)
     if referral.decision == TriageDecision.PASSED_ON and referral.passed_to is not None:
         onward = Referral(
             source=referral.source,
@@ -348,6 +349,40 @@ def _take_effect(referral: Referral) -> Referral:
         agency=referral.receiving_agency,
     )
     return referral
+
+
+def needs_strategy_discussion(referral: Referral) -> bool:
+    """Whether accepting the referral into a case puts a strategy discussion on the clock: a
+    child at immediate risk (held the same working day), or a decision that one is needed
+    (held within the strategy discussion's timescale for the referral's urgency)."""
+    return referral.decision in CASE_DECISIONS and (
+        referral.immediate_risk or referral.decision == TriageDecision.STRATEGY
+    )
+
+
+def _strategy_discussion_due(referral: Referral, case: Case) -> Deadline | None:
+    """Open the case's statutory "hold a strategy discussion" deadline, owed by its lead, when
+    the referral needs one and none is already live on the case. Holding the strategy
+    discussion meets it (``cases.meetings.services.advance_statutory_clock``)."""
+    if not needs_strategy_discussion(referral):
+        return None
+    if Deadline.objects.filter(case=case, kind=DeadlineKind.STRATEGY_DISCUSSION, state__in=LIVE_STATES).exists():
+        return None
+    case = Case.objects.select_related("lead_agency", "lead_worker").get(pk=case.pk)
+    why = "immediate risk" if referral.immediate_risk else "decided at triage"
+    return deadline_services.open_deadline(
+        kind=DeadlineKind.STRATEGY_DISCUSSION,
+        title=f"Strategy discussion ({why}) on referral {referral.reference}",
+        owner=case.lead_worker,
+        owner_agency=case.lead_agency,
+        case=case,
+        due_at=deadline_services.due_at_for(
+            DeadlineKind.STRATEGY_DISCUSSION,
+            timezone.now(),
+            case.lead_agency.jurisdiction,
+            timescale_urgency(referral),
+        ),
+    )
 
 
 def _open_or_link_case(referral: Referral) -> Case:

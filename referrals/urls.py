@@ -34,6 +34,7 @@ public_urlpatterns = [
 api_urlpatterns = [
     path("referrals/", api.ReferralListApi.as_view(), name="api-referral-list"),
     path("referrals/inbox/", api.InboxApi.as_view(), name="api-referral-inbox"),
+    path("referrals/inbox/search/", api.InboxSearchApi.as_view(), name="api-referral-inbox-search"),
     path("referrals/<uuid:referral_id>/", api.ReferralDetailApi.as_view(), name="api-referral-detail"),
     path("referrals/<uuid:referral_id>/submit/", api.ReferralSubmitApi.as_view(), name="api-referral-submit"),
     path("referrals/<uuid:referral_id>/additions/", api.ReferralAdditionApi.as_view(), name="api-referral-add"),

@@ -22,6 +22,7 @@ from django.core.paginator import Paginator
 from django.forms.boundfield import BoundWidget
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -36,6 +37,7 @@ from referrals.filters import InboxFilters
 from referrals.forms import (
     NEW_CASE,
     AdditionForm,
+    InboxSearchForm,
     PublicConcernForm,
     ReferenceCheckForm,
     ReferralForm,
@@ -53,6 +55,7 @@ logger = logging.getLogger(__name__)
 
 REFERRALS_PER_PAGE = 25
 PUBLIC_SESSION_KEY = "public_concern_received"
+INBOX_SEARCH_SESSION_KEY = "referral_inbox_search"
 RATE_WINDOW_SECONDS = 3600
 # Someone checking a reference may mistype it a few times; a prober may not try many.
 REFERENCE_CHECKS_PER_CONCERN = 4
@@ -304,7 +307,7 @@ def _inbox_link(referral: Referral, signs_off: set[int], user: User) -> str:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def inbox(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     agencies = list(policy.front_door_agencies(user).order_by("name"))
@@ -313,7 +316,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
     criteria = filters.criteria()
     chosen = next((agency for agency in agencies if agency.pk == criteria.get("agency")), None)
     include_decided = bool(criteria.get("include_decided"))
-    referrals = queries.inbox(user=user, agency=chosen, include_decided=include_decided)
+    if request.method == "POST":
+        # What was typed (a child's name, a referrer) stays in the session, never in the URL.
+        form = InboxSearchForm(request.POST)
+        typed = form.cleaned_data["search"].strip() if form.is_valid() else ""
+        if request.POST.get("action") == "clear" or not typed:
+            request.session.pop(INBOX_SEARCH_SESSION_KEY, None)
+        else:
+            request.session[INBOX_SEARCH_SESSION_KEY] = typed
+        codes = urlencode({k: str(request.GET[k]) for k in ("agency", "include_decided") if request.GET.get(k)})
+        return redirect(f"{reverse('referrals:inbox')}?{codes}" if codes else reverse("referrals:inbox"))
+    search = request.session.get(INBOX_SEARCH_SESSION_KEY, "")
+    referrals = queries.inbox(user=user, agency=chosen, include_decided=include_decided, search=search)
     # What waits is paged with its count in one query; the decided too are a front door's
     # whole history, counted apart so the page stays a top-N read (see ``PageWithCount``).
     paginator = Paginator if include_decided else PageWithCount
@@ -335,7 +349,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "referrals/inbox.html",
-        {"page": page, "rows": rows, "filters": filters.form, "agencies": agencies, "query": query, "me": user},
+        {
+            "page": page,
+            "rows": rows,
+            "filters": filters.form,
+            "agencies": agencies,
+            "query": query,
+            "me": user,
+            "search_form": InboxSearchForm(initial={"search": search}),
+            "search": search,
+        },
     )
 
 

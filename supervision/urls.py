@@ -3,7 +3,7 @@ module there, beside ``cases.urls``), and their endpoints under ``/api/v1/``."""
 
 from django.urls import path
 
-from supervision import api, views
+from supervision import api, api_handover, views, views_handover
 
 app_name = "supervision"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("team/", views.dashboard, name="dashboard"),
     path("team/<int:membership_id>/", views.worker_cases, name="worker"),
     path("team/<int:membership_id>/deadlines/", views.worker_deadlines, name="worker_deadlines"),
+    path("team/<int:membership_id>/handover/", views_handover.handover_page, name="handover"),
     path("<uuid:case_id>/lead/", views.reassign_lead, name="reassign_lead"),
 ]
 
@@ -19,4 +20,9 @@ api_urlpatterns = [
     path("supervisor/caseload/", api.CaseloadApi.as_view(), name="api-supervisor-caseload"),
     path("supervisor/approvals/", api.ApprovalsApi.as_view(), name="api-supervisor-approvals"),
     path("cases/<uuid:case_id>/lead/", api.ReassignLeadApi.as_view(), name="api-case-lead"),
+    path(
+        "supervisor/team/<int:membership_id>/handover/",
+        api_handover.HandoverApi.as_view(),
+        name="api-supervisor-handover",
+    ),
 ]

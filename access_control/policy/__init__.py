@@ -115,6 +115,7 @@ from access_control.policy.referrals import (
 )
 from access_control.policy.supervisors import (
     check_caseloads,
+    decide_handover,
     decide_on_extension,
     get_supervisee,
     of_supervisee,
@@ -160,6 +161,7 @@ __all__ = [
     "decide_completing_meeting_action",
     "decide_contributing",
     "decide_contribution",
+    "decide_handover",
     "decide_item",
     "decide_on_assessment",
     "decide_on_extension",

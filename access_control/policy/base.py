@@ -114,6 +114,8 @@ class Listing(Enum):
     REFERRALS_I_MADE = ("list", "referral", "referrals I made")
     FRONT_DOOR_INBOX = ("list", "referral", "front-door inbox")
     SERVICE_INBOX = ("list", "servicereferral", "service referrals to my agency")
+    MY_WORK = ("list", "home", "my work: what waits for me, read through each rule")
+    MY_MEETINGS = ("list", "meeting", "meetings I am invited to or on the team of")
 
 
 def log_listing(user: User, listing: Listing) -> None:

@@ -131,6 +131,15 @@ def get_supervisee(user: User, membership_id: int, action: str) -> Membership:
     return membership
 
 
+def decide_handover(user: User, membership: Membership) -> Decision:
+    """May ``user`` hand over what ``membership`` leads and owes (cases, deadlines,
+    contributions, actions) to a colleague? Only the member's supervisor now
+    (``supervisee_memberships``, the rule of ``supervision_over``)."""
+    if _signed_in(user) and supervisee_memberships(user).filter(pk=membership.pk).exists():
+        return Decision(True, RULE_SUPERVISES_WORKER)
+    return Decision(False, "not someone you supervise")
+
+
 def readable_entries(user: User) -> QuerySet[ChronologyEntry]:
     """Chronology entries, on every case this user may see, that they may read there: the
     rule of ``visible_entries`` across cases, as one query."""

@@ -13,7 +13,6 @@ from agencies.models import Agency, User
 from cases.assessments.services import ContributionRequest
 from cases.forms import (
     SharingFieldsMixin,
-    date_input,
     legal_basis_field,
     named_viewers_field,
     text_area,
@@ -21,6 +20,7 @@ from cases.forms import (
 )
 from cases.models import CaseTeamMember, Contribution
 from deadlines.calendar import end_of_working_day
+from web.dates import DateField
 from web.forms import ServiceErrorsMixin
 
 
@@ -37,12 +37,8 @@ class RequestContributionsForm(ServiceErrorsMixin, forms.Form):
         self.latest_due = latest_due
         for agency in agencies:
             self.fields[f"ask_{agency.pk}"] = forms.BooleanField(label=f"Ask {agency.name}", required=False)
-            self.fields[f"due_{agency.pk}"] = forms.DateField(
-                label=f"Due date for {agency.name}",
-                required=False,
-                initial=default_due,
-                widget=date_input(),
-                input_formats=["%Y-%m-%d"],
+            self.fields[f"due_{agency.pk}"] = DateField(
+                label=f"Due date for {agency.name}", required=False, initial=default_due
             )
 
     def rows(self) -> list[tuple[Agency, forms.BoundField, forms.BoundField]]:

@@ -10,19 +10,8 @@ from django.utils import timezone
 from agencies.models import User
 from cases.meetings.services import NEXT_STAGE_QUESTIONS, missing_strategy_agencies
 from cases.models import CaseTeamMember, MeetingAttendee, MeetingKind
+from web.dates import DateTimeField
 from web.forms import ServiceErrorsMixin
-
-DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-DATETIME_HINT = "The date and the time: type them, or choose them with the calendar button."
-
-
-def _datetime_field(label: str, help_text: str = DATETIME_HINT) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        help_text=help_text,
-        input_formats=[DATETIME_FORMAT],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_FORMAT),
-    )
 
 
 def _duration_field() -> forms.IntegerField:
@@ -43,7 +32,7 @@ def _team_label(member: CaseTeamMember) -> str:
 
 class MeetingScheduleForm(ServiceErrorsMixin, forms.Form):
     kind = forms.ChoiceField(label="Kind of meeting", choices=MeetingKind.choices)
-    starts_at = _datetime_field("Starts at")
+    starts_at = DateTimeField(label="Starts at")
     duration_minutes = _duration_field()
     location = _location_field()
     attendees = forms.TypedMultipleChoiceField(
@@ -98,13 +87,13 @@ class MeetingScheduleForm(ServiceErrorsMixin, forms.Form):
 
 
 class MeetingRescheduleForm(ServiceErrorsMixin, forms.Form):
-    starts_at = _datetime_field("Starts at")
+    starts_at = DateTimeField(label="Starts at")
     duration_minutes = _duration_field()
     location = _location_field()
 
 
 class MeetingHeldForm(ServiceErrorsMixin, forms.Form):
-    held_at = _datetime_field("When it was held")
+    held_at = DateTimeField(label="When it was held")
     attended = forms.TypedMultipleChoiceField(
         label="Who attended",
         coerce=int,
@@ -148,7 +137,7 @@ class MeetingActionForm(ServiceErrorsMixin, forms.Form):
         help_text="Seen in Tandem by the case team. Reminders name only the meeting and the due date.",
     )
     owner = forms.TypedChoiceField(label="Who does it", coerce=int)
-    due_at = _datetime_field("Due by")
+    due_at = DateTimeField(label="Due by")
 
     def __init__(self, *args: Any, team: list[CaseTeamMember], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -448,6 +448,6 @@ def _invite(meeting: Meeting, *, change: str) -> None:
         attendees = [a for a in attendees if a.invitation_sequence is not None or a.pk in in_flight]
     title = f"{change}: {meeting.get_kind_display().lower()}"
     body = f"{meeting_summary(meeting)}\n{meeting_when(meeting)}\n{meeting.location}"
-    ids = reminders.notify([a.user for a in attendees], title, body)
+    ids = reminders.notify([a.user for a in attendees], title, body, meeting=meeting)
     Notification.objects.filter(pk__in=ids).update(emailed_at=timezone.now())
     invitations.record_invitations(attendees, meeting.sequence)

@@ -11,17 +11,8 @@ from django.utils import timezone
 
 from agencies.models import Agency, User
 from cases.models import CaseTeamMember, PlanKind, PlanOutcome, ProgressRating
+from web.dates import DateField
 from web.forms import ServiceErrorsMixin
-
-
-def date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def _date_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateField:
-    return forms.DateField(
-        label=label, required=required, widget=date_input(), input_formats=["%Y-%m-%d"], help_text=help_text
-    )
 
 
 def text_area(rows: int) -> forms.Textarea:
@@ -35,8 +26,8 @@ class PlanStartForm(ServiceErrorsMixin, forms.Form):
         widget=text_area(5),
         help_text="One outcome a line, in words the family understands. You can add more later.",
     )
-    next_review_on = _date_field(
-        "First review (optional)",
+    next_review_on = DateField(
+        label="First review (optional)",
         required=False,
         help_text="Leave empty for the statutory timescale: 3 months from today.",
     )
@@ -65,7 +56,7 @@ class PlanActionForm(ServiceErrorsMixin, forms.Form):
         empty_value=None,
         help_text="With no one named, everyone on the team for that agency is reminded.",
     )
-    due_on = _date_field("Due by")
+    due_on = DateField(label="Due by")
 
     def __init__(self, *args: Any, outcomes: list[PlanOutcome], team: list[CaseTeamMember], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -121,9 +112,9 @@ class ProgressForm(ServiceErrorsMixin, forms.Form):
 
 
 class ReviewForm(ServiceErrorsMixin, forms.Form):
-    reviewed_on = _date_field("Date of the review")
+    reviewed_on = DateField(label="Date of the review")
     summary = forms.CharField(label="What the review found and decided", widget=text_area(5))
-    next_review_on = _date_field("Next review", help_text="Usually 6 months after a review conference.")
+    next_review_on = DateField(label="Next review", help_text="Usually 6 months after a review conference.")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

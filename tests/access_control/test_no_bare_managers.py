@@ -8,7 +8,7 @@ from pathlib import Path
 
 from config.embedded import BASE_DIR
 
-APPS = ("agencies", "cases", "referrals", "access_control", "deadlines", "supervision")
+APPS = ("agencies", "cases", "referrals", "access_control", "deadlines", "supervision", "home")
 DOOR_MODULES = ("views.py", "api.py", "forms.py", "tasks.py")
 PROTECTED = {
     "Case",

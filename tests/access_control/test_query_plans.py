@@ -9,12 +9,13 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Window
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,6 +23,8 @@ from django.urls import reverse
 from access_control import policy
 from access_control.models import BreakGlassGrant, CaseUserObjectPermission
 from agencies.models import Agency, AgencyKind, Membership, Role, SupervisionLine, User
+from cases import queries as cases_queries
+from cases.filters import SIGNIFICANT_ONLY
 from cases.models import (
     Case,
     CaseStatus,
@@ -116,6 +119,37 @@ def test_the_chronology_of_a_case_is_read_from_that_case_only(dataset: Dataset) 
     case = policy.visible_cases(user).first()
     assert case is not None
     assert seq_scans(policy.visible_entries(user, case).order_by("-event_date", "-recorded_at")) == set()
+
+
+@pytest.mark.django_db
+def test_the_chronology_tabs_search_and_filters_read_that_case_only(dataset: Dataset) -> None:
+    user = dataset.practitioner
+    case = policy.visible_cases(user).order_by("-opened_on").first()
+    assert case is not None
+    access = policy.get_case(user, case.pk)
+    # As the tab reads a page of them: the rows and their count in one query (PageWithCount).
+    readings = [
+        cases_queries.chronology(access),
+        cases_queries.chronology(access, search="visit mother"),
+        cases_queries.chronology(
+            access,
+            significance=SIGNIFICANT_ONLY,
+            date_from=case.opened_on,
+            date_to=case.opened_on + timedelta(days=365),
+            agency_id=case.lead_agency_id,
+            kind="visit",
+            search="visit",
+        ),
+    ]
+    tables = GUARDED_TABLES | {"cases_document"}
+    for entries in readings:
+        assert seq_scans(entries.annotate(rows=Window(Count("pk")))[:20], tables=tables) == set()
+    # What the page reads beside them: the agencies offered, the corrections, the documents.
+    wrote = access.entries().filter(is_current=True).values("author_agency_id")
+    assert seq_scans(Agency.objects.filter(pk__in=wrote), tables=tables) == set()
+    assert seq_scans(access.entries().filter(is_current=False), tables=tables) == set()
+    ids = list(readings[0].values_list("pk", flat=True)[:20])
+    assert seq_scans(access.documents().filter(entry_id__in=ids), tables=tables) == set()
 
 
 @pytest.mark.django_db

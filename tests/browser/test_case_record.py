@@ -49,10 +49,13 @@ def test_agency_only_entry_stays_with_its_agency(page: Page, live_server, world,
     assert_accessible(axe, page)
 
     page.get_by_role("link", name=case.reference).click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Case {case.reference}")
+    # The overview is headed by the child's name; the reference is in its header.
+    expect(page.get_by_role("heading", level=1)).to_have_text(case.children.get().full_name)
+    expect(page.get_by_test_id("case-header")).to_contain_text(case.reference)
     expect(page.get_by_test_id("why")).to_contain_text("case team member (contributor)")
     assert_accessible(axe, page)
 
+    page.get_by_test_id("actions-menu").locator("summary").click()
     page.get_by_role("link", name="Add an entry").click()
     expect(page.get_by_label("Hillcrest Police only")).to_be_checked()  # police information stays by default
     assert_accessible(axe, page)
@@ -78,7 +81,7 @@ def test_agency_only_entry_stays_with_its_agency(page: Page, live_server, world,
     sign_in(page, live_server.url, world["health"].email, TEST_PASSWORD)
     page.get_by_role("link", name="My cases").click()
     page.get_by_role("link", name=case.reference).click()
-    expect(page.get_by_role("link", name="Strategy discussion held")).to_be_visible()
+    expect(page.get_by_test_id("latest-entries").get_by_role("link", name="Strategy discussion held")).to_be_visible()
     expect(page.get_by_role("link", name="Police only")).to_have_count(0)
     assert "Intelligence about an adult" not in page.content()
 
@@ -93,23 +96,27 @@ def test_emergency_access_shows_the_banner_and_the_lead_sees_it_in_the_access_lo
     page.get_by_label("What is the emergency?").fill("Child brought to A&E with a head injury at 23:40")
     page.get_by_role("button", name="Open the case in an emergency").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Case {case.reference}")
+    # The overview is headed by the child's name; the reference is in its header.
+    expect(page.get_by_role("heading", level=1)).to_have_text(case.children.get().full_name)
+    expect(page.get_by_test_id("case-header")).to_contain_text(case.reference)
     banner = page.get_by_test_id("break-glass-banner")
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("Emergency access (break-glass)")
     expect(banner).to_contain_text(re.compile(r"until \d\d:\d\d"))
     expect(page.get_by_test_id("why")).to_contain_text("break-glass")
-    expect(page.get_by_role("link", name="Strategy discussion held")).to_be_visible()
+    expect(page.get_by_test_id("latest-entries").get_by_role("link", name="Strategy discussion held")).to_be_visible()
     assert_accessible(axe, page)
     sign_out(page)
 
     sign_in(page, live_server.url, case.lead_worker.email, TEST_PASSWORD)
     page.get_by_role("link", name="My cases").click()
     page.get_by_role("link", name=case.reference).click()
+    page.get_by_test_id("actions-menu").locator("summary").click()
     page.get_by_role("link", name="Manage the team").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Team for case {case.reference}")
     assert_accessible(axe, page)
     page.get_by_role("link", name=f"Back to case {case.reference}").click()
+    page.get_by_test_id("actions-menu").locator("summary").click()
     page.get_by_role("link", name="Who accessed this case").click()
     log = page.get_by_test_id("access-log")
     expect(

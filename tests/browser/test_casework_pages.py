@@ -42,13 +42,15 @@ def test_meetings_plan_and_supervisor_pages(page: Page, live_server, team, axe):
     # The lead schedules a strategy discussion, leaving health out: warned, then confirms.
     sign_in(page, base, team.lead.email, TEST_PASSWORD)
     page.goto(f"{base}/cases/{case.pk}/")
-    page.get_by_role("link", name=re.compile(r"^Meetings")).click()
+    page.get_by_role("navigation", name="Pages of this case").get_by_role("link", name="Meetings").click()
     expect(page.get_by_text("No meeting", exact=False).first).to_be_visible()
     assert_accessible(axe, page)
     page.get_by_role("link", name="Schedule a meeting").click()
     page.get_by_label("Kind of meeting").select_option(MeetingKind.STRATEGY_DISCUSSION)
     starts = timezone.localtime() + timedelta(days=2)
-    page.get_by_label("Starts at").fill(starts.strftime("%Y-%m-%dT10:00"))
+    when = page.get_by_role("group", name="Starts at")
+    when.get_by_label("Date").fill(starts.strftime("%d/%m/%Y"))  # as a British worker writes it
+    when.get_by_label("Time").fill("14:30")
     page.get_by_label("Where").fill("Riverside Centre, Room 2")
     for person in (team.lead, team.key_worker, team.police.user):
         page.get_by_label(re.compile(re.escape(person.full_name))).check()
@@ -62,7 +64,11 @@ def test_meetings_plan_and_supervisor_pages(page: Page, live_server, team, axe):
     expect(page.get_by_role("heading", level=1)).to_have_text("Strategy discussion")
     expect(page.get_by_test_id("missing-agencies")).to_contain_text("health")
     assert_accessible(axe, page)
-    assert Meeting.objects.get(case=case).attendees.count() == 3
+    meeting = Meeting.objects.get(case=case)
+    assert meeting.attendees.count() == 3
+    assert timezone.localtime(meeting.starts_at).replace(tzinfo=None) == starts.replace(
+        hour=14, minute=30, second=0, microsecond=0, tzinfo=None
+    )
 
     # The plan: a health action already past its due date shows as late, on the page and per agency.
     plan = start_plan(
@@ -82,7 +88,7 @@ def test_meetings_plan_and_supervisor_pages(page: Page, live_server, team, axe):
     PlanAction.objects.filter(pk=action.pk).update(due_at=past)
     Deadline.objects.filter(plan_action=action).update(due_at=past)
     page.goto(f"{base}/cases/{case.pk}/")
-    page.get_by_role("link", name=re.compile(r"^Plan")).click()
+    page.get_by_role("navigation", name="Pages of this case").get_by_role("link", name="Plans").click()
     expect(page.get_by_text("What each agency owes")).to_be_visible()
     expect(page.get_by_text("1 late").first).to_be_visible()
     assert_accessible(axe, page)
@@ -93,12 +99,13 @@ def test_meetings_plan_and_supervisor_pages(page: Page, live_server, team, axe):
     # The lead's supervisor: the dashboard, a worker's cases, and reassigning the lead.
     MembershipFactory.create(agency=case.lead_agency, role=Role.PRACTITIONER)  # someone to hand the case to
     sign_in(page, base, team.lead_supervisor.email, TEST_PASSWORD)
-    page.get_by_role("link", name="My team").click()
+    page.get_by_role("link", name="My team", exact=True).click()
     row = page.get_by_test_id("caseload-row").filter(has_text=team.lead.full_name)
     row.get_by_role("link", name=team.lead.full_name, exact=True).click()
     expect(page.get_by_text(case.reference).first).to_be_visible()
     assert_accessible(axe, page)
     page.goto(f"{base}/cases/{case.pk}/")
+    page.get_by_test_id("actions-menu").locator("summary").click()
     page.get_by_role("link", name="Reassign the lead worker").click()
     assert_accessible(axe, page)
     assert violations == []

@@ -119,7 +119,7 @@ def test_lead_opens_health_contributes_lead_submits_supervisor_approves_then_ove
 
     # The supervisor finds it waiting on the dashboard and approves it.
     sign_in(page, base, world["supervisor"].email, TEST_PASSWORD)
-    page.get_by_role("link", name="My team").click()
+    page.get_by_role("link", name="My team", exact=True).click()
     expect(page.get_by_test_id("assessments")).to_contain_text(case.reference)
     assert_accessible(axe, page)
     page.get_by_test_id("assessments").get_by_role("link", name=f"Case {case.reference}").click()
@@ -133,7 +133,7 @@ def test_lead_opens_health_contributes_lead_submits_supervisor_approves_then_ove
     assert Deadline.objects.get(assessment=assessment, kind=DeadlineKind.ASSESSMENT).state == DeadlineState.MET
 
     # Nothing of the lead's is overdue yet.
-    page.get_by_role("link", name="My team").click()
+    page.get_by_role("link", name="My team", exact=True).click()
     row = page.get_by_test_id("caseload-row").filter(has_text="Lena Lead")
     expect(row.get_by_test_id("overdue")).to_have_text(re.compile(r"^0"))
 

@@ -77,7 +77,7 @@ def test_set_up_sign_out_and_sign_in_with_a_code(browser, live_server, axe, cloc
     page.get_by_label("Code", exact=True).fill(code_for_secret_text(secret))
     page.get_by_role("button", name="Continue").click()
     page.wait_for_url(f"{base}/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Sam")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My work")
     assert violations == []
     context.close()
 

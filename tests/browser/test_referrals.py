@@ -73,7 +73,7 @@ def test_teacher_refers_front_door_links_the_known_child_and_accepts_teacher_see
     page.get_by_label("Send to").select_option(label="Riverside Children's Services")
     page.get_by_label("Given names", exact=True).fill("Amara")
     page.get_by_label("Family name", exact=True).fill("Okafor")
-    page.get_by_label("Date of birth", exact=True).fill("2016-05-04")
+    page.get_by_label("Date of birth", exact=True).fill("04/05/2016")  # as a British teacher writes it
     page.get_by_label("Category of concern").select_option("neglect")
     page.get_by_label("What is the concern?").fill("Arrives hungry most days and has worn the same clothes all week.")
     page.get_by_label("What the child said").fill("Mum sleeps all day.")
@@ -90,6 +90,7 @@ def test_teacher_refers_front_door_links_the_known_child_and_accepts_teacher_see
     page.get_by_role("button", name="Save and submit").click()
 
     referral = Referral.objects.get(referrer=world["teacher"])
+    assert referral.child_date_of_birth == date(2016, 5, 4)  # the 4th of May, not the 5th of April
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Referral {referral.reference}")
     expect(page.get_by_text(f"Referral {referral.reference} sent to Riverside Children's Services.")).to_be_visible()
     expect(page.get_by_test_id("status")).to_have_text("Waiting for triage")
@@ -124,11 +125,13 @@ def test_teacher_refers_front_door_links_the_known_child_and_accepts_teacher_see
     page.get_by_label("Rationale").fill("Known child; neglect concerns need assessment on the open case.")
     page.get_by_role("button", name="Record the decision").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Case {case.reference}")
+    expect(page.get_by_test_id("case-header")).to_contain_text(case.reference)
     expect(
         page.get_by_text(f"Accepted: the referral is linked to case {case.reference} and you are on its team.")
     ).to_be_visible()
-    expect(page.get_by_test_id("chronology")).to_contain_text(f"Referral {referral.reference} from Oak Primary School")
+    expect(page.get_by_test_id("latest-entries")).to_contain_text(
+        f"Referral {referral.reference} from Oak Primary School"
+    )
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.DECIDED and referral.linked_case == case
     assert CaseTeamMember.objects.filter(case=case, user=world["intake"], active=True).exists()

@@ -27,10 +27,12 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
 @pytest.fixture
 def before_the_outbox() -> Iterator[MigrationExecutor]:
-    """The database as it was before invitations moved onto the outbox; the latest after."""
+    """An executor to take the database back to before invitations moved onto the outbox
+    (``migrate(executor, BEFORE)``) and up again; the latest at the end whatever happens.
+    Each test builds its world with today's models first, then goes back: today's models
+    have columns (and tables) that later migrations added, which the old schema has not."""
     executor = MigrationExecutor(connection)
     latest = executor.loader.graph.leaf_nodes()
-    executor.migrate(BEFORE)
     try:
         yield executor
     finally:
@@ -70,13 +72,14 @@ def old_state(row: MeetingAttendee, *, sequence: int | None, claimed: bool = Fal
 def test_invitations_sent_or_leased_before_the_upgrade_are_never_sent_twice(before_the_outbox):
     team = meeting_team()
     meeting = old_meeting(team, sequence=1)  # rescheduled once
+    long_past = old_meeting(team, sequence=0, starts_in_days=-3)  # the old safety net let it go
+    migrate(before_the_outbox, BEFORE)
     up_to_date = attendee(meeting, team.lead)
     behind = attendee(meeting, team.police.user)
     in_flight = attendee(meeting, team.health.user)
     old_state(up_to_date, sequence=1)
     old_state(behind, sequence=0)  # sent the first revision, not yet the update
     old_state(in_flight, sequence=None, claimed=True)  # a worker was sending it at the upgrade
-    long_past = old_meeting(team, sequence=0, starts_in_days=-3)  # the old safety net let it go
     for row in MeetingAttendee.objects.filter(meeting=meeting).exclude(pk__in=[up_to_date.pk, behind.pk]):
         if row.pk != in_flight.pk:
             old_state(row, sequence=1)
@@ -106,6 +109,7 @@ def test_invitations_sent_or_leased_before_the_upgrade_are_never_sent_twice(befo
 def test_going_back_hands_pending_leases_to_the_attendees(before_the_outbox):
     team = meeting_team()
     meeting = old_meeting(team, sequence=0)
+    migrate(before_the_outbox, BEFORE)
     in_flight = attendee(meeting, team.health.user)
     old_state(in_flight, sequence=None, claimed=True)
 

@@ -221,7 +221,8 @@ def test_pages_need_sign_in(client, case):
         ("list", "My cases"),
         ("open", "Open a case"),
         ("emergency_access", "Emergency access"),
-        ("detail", "Case {ref}"),
+        ("detail", "{child}"),
+        ("documents", "Documents"),
         ("edit", "Edit case {ref}"),
         ("entry_add", "Add an entry to the chronology"),
         ("entry_detail", "Home visit"),
@@ -250,8 +251,9 @@ def test_every_page_renders_for_a_user_allowed_to_use_it(client, case, lead, nam
         client.force_login(supervisor.user)
     response = client.get(reverse(f"cases:{name}", kwargs=kwargs))
     assert response.status_code == 200
-    expected = heading.format(ref=case.reference, member=member.user.full_name)
-    assert f"<h1>{escape(expected)}</h1>" in html(response)
+    expected = heading.format(ref=case.reference, member=member.user.full_name, child=case.children.get().full_name)
+    # The overview's heading is the child's name, in the case header.
+    assert re.search(rf"<h1( [^>]*)?>{re.escape(escape(expected))}</h1>", html(response))
     if kwargs:
         assert "Why can I see this?" in html(response)
 
@@ -319,7 +321,7 @@ def test_open_case_with_missing_fields_keeps_what_was_typed(client):
 # --- the case page ------------------------------------------------------------------------
 
 
-def test_case_page_shows_summary_why_children_team_chronology_and_documents(client, case, lead):
+def test_case_page_shows_summary_why_children_team_latest_entries_and_documents_on_their_tab(client, case, lead):
     child = case.children.get()
     police = police_member(case)
     EntryFactory.create(case=case, summary="Strategy discussion held")
@@ -329,12 +331,15 @@ def test_case_page_shows_summary_why_children_team_chronology_and_documents(clie
     assert "Why can I see this?" in page and "case team member (lead)" in page
     assert escape(child.full_name) in page
     assert escape(police.user.full_name) in page and "Contributor" in page
-    assert "Strategy discussion held" in page and "Whole team" in page
-    assert reverse("cases:document_download", kwargs={"document_id": document.pk}) in page
-    assert "Referral form" in page
+    assert "Strategy discussion held" in page
+    # The documents moved to their own tab; the overview links to it.
+    assert "Referral form" not in page and case_url("documents", case) in page
     for link in ("Add an entry", "Upload a document", "Edit case details", "Manage the team", "Who accessed"):
         assert link in page
     assert 'role="alert"' not in page  # no break-glass banner for the lead
+    tab = html(client.get(case_url("documents", case)))
+    assert reverse("cases:document_download", kwargs={"document_id": document.pk}) in tab
+    assert "Referral form" in tab and "Whole team" in tab and "Upload a document" in tab
 
 
 def test_case_page_is_logged_with_each_child_and_the_lists_shown(client, case, lead):
@@ -347,6 +352,9 @@ def test_case_page_is_logged_with_each_child_and_the_lists_shown(client, case, l
         str(c.pk) for c in case.children.all()
     }
     assert rows.filter(action="list_entries").count() == 1
+    # The documents are listed (and logged) on their tab.
+    assert rows.filter(action="list_documents").count() == 0
+    client.get(case_url("documents", case))
     assert rows.filter(action="list_documents").count() == 1
 
 
@@ -362,7 +370,6 @@ def test_case_page_writes_the_view_its_children_and_lists_to_the_access_log_at_o
         "view_child",
         "view_child",
         "list_entries",
-        "list_documents",
     ]
 
 
@@ -403,13 +410,16 @@ def test_agency_only_entry_is_hidden_from_another_agency_and_its_agency_not_offe
     )
     EntryFactory.create(case=case, summary="Visit by social worker", kind=EntryKind.VISIT)
     EntryFactory.create(case=case, summary="Phone call with school", kind=EntryKind.CONTACT)
-    response = client.get(case_url("detail", case))
+    assert "Police only" not in html(client.get(case_url("detail", case)))
+    # The chronology is read on its tab.
+    response = client.get(case_url("chronology", case))
     assert "Police only" not in html(response)
     agencies = dict(response.context["filters"].fields["agency"].choices)
     assert police.agency_id not in agencies and case.lead_agency_id in agencies
 
     client.force_login(police.user)
-    page = html(client.get(case_url("detail", case)))
+    assert "Police only" in html(client.get(case_url("detail", case)))
+    page = html(client.get(case_url("chronology", case)))
     assert "Police only" in page and escape(f"{police.agency.name} only") in page
 
 
@@ -418,11 +428,12 @@ def test_chronology_filters_by_agency_and_kind(client, case, lead):
     EntryFactory.create(case=case, author=police.user, author_agency=police.agency, summary="Police welfare check")
     EntryFactory.create(case=case, summary="Visit by social worker", kind=EntryKind.VISIT)
     EntryFactory.create(case=case, summary="Phone call with school", kind=EntryKind.CONTACT)
-    page = html(client.get(case_url("detail", case), {"agency": police.agency_id}))
+    # The filters are the chronology tab's.
+    page = html(client.get(case_url("chronology", case), {"agency": police.agency_id}))
     assert "Police welfare check" in page and "Visit by social worker" not in page
-    page = html(client.get(case_url("detail", case), {"kind": "contact"}))
+    page = html(client.get(case_url("chronology", case), {"kind": "contact"}))
     assert "Phone call with school" in page and "Visit by social worker" not in page
-    page = html(client.get(case_url("detail", case), {"kind": "incident"}))
+    page = html(client.get(case_url("chronology", case), {"kind": "incident"}))
     assert "No entry you can see matches these filters." in page
 
 
@@ -430,9 +441,10 @@ def test_case_page_urls_carry_no_personal_data(client, case, lead):
     child = case.children.get()
     EntryFactory.create(case=case, summary="Visit")
     DocumentFactory.create(case=case, title="Report", original_name=f"{child.family_name} report.pdf")
-    page = html(client.get(case_url("detail", case)))
-    for url in urls_in(page):
-        assert child.family_name.lower() not in url.lower() and child.given_names.lower() not in url.lower()
+    for name in ("detail", "documents"):
+        page = html(client.get(case_url(name, case)))
+        for url in urls_in(page):
+            assert child.family_name.lower() not in url.lower() and child.given_names.lower() not in url.lower()
 
 
 # --- editing ------------------------------------------------------------------------------
@@ -862,14 +874,22 @@ def test_case_page_queries_do_not_grow_with_entries_documents_team_or_children(
     with django_assert_max_num_queries(CASE_PAGE_QUERIES):
         response = client.get(case_url("detail", case))
     # The police agency-only entries (every third, from n=1) are hidden from the lead.
-    assert len(response.context["entries"]) == sum(1 for n in range(entries) if n % 3 != 1)
-    assert len(response.context["documents"]) == documents
+    shown = response.context["overview"].latest_entries
+    assert len(shown) == min(5, sum(1 for n in range(entries) if n % 3 != 1))
+    assert len(response.context["header"].children) == children
     assert len(response.context["team"]) == members + 1
+    with django_assert_max_num_queries(DOCUMENTS_TAB_QUERIES):
+        response = client.get(case_url("documents", case))
+    assert len(response.context["documents"]) == documents
 
 
 # Measured on PostgreSQL inside the test transaction. The list reads its page and the total
 # in one query; the case page reads the case and the user's basis on it in one, and logs the
 # view, each child and the lists shown in one access-log write (savepoint, chain lock,
-# previous hash, insert, release), however many children there are.
+# previous hash, insert, release), however many children there are. The case header (on every
+# page of a case) reads the children, their risky adults and the active plan (3); the overview
+# adds the next deadline, next meeting, last visit, latest assessment, latest entries, the
+# casework counts and any pending closure (7), and records the user's visit (1).
 LIST_PAGE_QUERIES = 14
-CASE_PAGE_QUERIES = 21
+CASE_PAGE_QUERIES = 25
+DOCUMENTS_TAB_QUERIES = 16

@@ -30,12 +30,13 @@ PROJECT_APPS = (
     "cases",
     "referrals",
     "supervision",
+    "home",
     "datasets",
     "demo",
     "config",
 )
 # The order of the apps whose domain, tasks and interface rooms build on one another.
-APP_ORDER = ("agencies", "accounts", "outbox", "deadlines", "cases", "referrals", "supervision")
+APP_ORDER = ("agencies", "accounts", "outbox", "deadlines", "cases", "referrals", "supervision", "home")
 TOP_APPS = ("config", "demo", "datasets")
 INTERFACE_PARTS = {"views", "api", "forms", "urls", "context_processors", "admin", "apps", "management"}
 ROOMS = ("ground floor", "models", "policy", "domain", "tasks", "interface", "top")

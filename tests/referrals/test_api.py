@@ -845,6 +845,7 @@ def test_openapi_schema_documents_every_referral_endpoint(client):
     expected = {
         "/api/v1/referrals/": {"get", "post"},
         "/api/v1/referrals/inbox/": {"get"},
+        "/api/v1/referrals/inbox/search/": {"post"},
         "/api/v1/referrals/{referral_id}/": {"get", "patch"},
         "/api/v1/referrals/{referral_id}/submit/": {"post"},
         "/api/v1/referrals/{referral_id}/additions/": {"post"},

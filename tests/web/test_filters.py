@@ -3,6 +3,8 @@ and by its API (query parameters derived from the same filters, whose bad values
 
 from __future__ import annotations
 
+from datetime import date
+
 import django_filters
 import pytest
 from django.http import QueryDict
@@ -10,7 +12,7 @@ from rest_framework import serializers
 
 from agencies.filters import MemberFilters
 from agencies.models import Agency, Membership
-from cases.filters import CaseFilters, ChronologyFilters
+from cases.filters import DATES_OUT_OF_ORDER, CaseFilters, ChronologyFilters
 from deadlines.filters import TaskFilters
 from referrals.filters import InboxFilters
 from web.filters import ListFilters
@@ -47,7 +49,13 @@ def test_the_api_takes_the_same_filters_with_the_defaults_the_page_cleans_to() -
         return dict(parameters.validated_data)
 
     assert read(CaseFilters, "") == {"status": "", "risk_level": ""}
-    assert read(ChronologyFilters, "agency=12") == {"agency": 12, "kind": ""}
+    assert read(ChronologyFilters, "agency=12") == {
+        "agency": 12,
+        "kind": "",
+        "significance": "",
+        "date_from": None,
+        "date_to": None,
+    }
     assert read(TaskFilters, "state=") == {"state": ""}
     assert read(InboxFilters, "include_decided=true") == {"agency": None, "include_decided": True}
     assert read(MemberFilters, "role=supervisor") == {"status": "active", "role": "supervisor"}
@@ -75,3 +83,24 @@ def test_a_filter_with_no_query_parameter_is_refused() -> None:
 
     with pytest.raises(TypeError, match=r"Named\.name"):
         Named.query_serializer()
+
+
+def test_a_date_filter_reads_day_month_year_on_the_page_and_in_the_api() -> None:
+    page = ChronologyFilters(QueryDict("date_from=02/03/2026&date_to=2026-03-04"), agencies=[]).criteria()
+    assert (page["date_from"], page["date_to"]) == (date(2026, 3, 2), date(2026, 3, 4))
+    parameters = ChronologyFilters.query_serializer()(data=QueryDict("date_from=02/03/2026&date_to=2026-03-04"))
+    assert parameters.is_valid()
+    assert (parameters.validated_data["date_from"], parameters.validated_data["date_to"]) == (
+        page["date_from"],
+        page["date_to"],
+    )
+
+
+def test_what_filters_ask_of_each_other_is_checked_once_for_the_page_and_the_api() -> None:
+    backwards = "date_from=04/03/2026&date_to=01/03/2026"
+    page = ChronologyFilters(QueryDict(backwards), agencies=[])
+    assert page.criteria() == {}
+    assert page.form.errors == {"date_to": [DATES_OUT_OF_ORDER]}
+    parameters = ChronologyFilters.query_serializer()(data=QueryDict(backwards))
+    assert not parameters.is_valid()
+    assert parameters.errors == {"date_to": [DATES_OUT_OF_ORDER]}

@@ -158,4 +158,4 @@ def test_the_meeting_page_shows_every_problem_at_once(client):
     )
     assert response.status_code == 200
     assert {"starts_at", "chair"} <= set(response.context["form"].errors)
-    assert "The date and the time: type them, or choose them" in response.content.decode()
+    assert "The date as day/month/year and the time on the 24-hour clock" in response.content.decode()

@@ -215,6 +215,34 @@ def test_unread_notifications_latest_few_with_their_links_and_count(client, cloc
     assert reverse("deadlines:notifications") in page
 
 
+def test_times_under_a_minute_read_as_just_now_not_zero_minutes(client, clock):
+    me = CaseFactory.create().lead_worker
+    NotificationFactory.create(recipient=me, title="Three hours old")
+    clock.at(timezone.now() + 3 * HOUR)
+    NotificationFactory.create(recipient=me, title="Brand new")
+    client.force_login(me)
+    page = html(client.get(reverse("home"))).replace("\xa0", " ")  # Django's timesince joins with no-break spaces
+    assert "just now</time>" in page
+    assert "3 hours ago</time>" in page
+    assert "0 minutes" not in page
+
+
+def test_the_home_pages_time_words(clock):
+    from home.templatetags.work_times import ago, time_since, time_until
+
+    def words(text: str) -> str:
+        return text.replace("\xa0", " ")
+
+    now = timezone.now()
+    assert ago(now - timedelta(seconds=59), now) == "just now"
+    assert ago(now + timedelta(seconds=5), now) == "just now"
+    assert words(ago(now - 2 * DAY, now)) == "2 days ago"
+    assert time_since(now - timedelta(seconds=10), now) == "under a minute"
+    assert words(time_since(now - 3 * HOUR, now)) == "3 hours"
+    assert time_until(now + timedelta(seconds=30), now) == "under a minute"
+    assert words(time_until(now + 4 * HOUR, now)) == "4 hours"
+
+
 # --- referrals waiting ----------------------------------------------------------------------
 
 

@@ -190,18 +190,17 @@ def _hand_over(*, by: User, membership: Membership, to: Membership | None, reaso
             contribution=contribution, owner=worker, owner_agency=agency, state__in=LIVE_STATES
         ).update(owner=colleague)
         log("hand_over_contribution", "contribution", contribution.pk, contribution.assessment.case_id)
-    for plan_action in items.plan_actions:
-        PlanAction.objects.filter(pk=plan_action.pk, owner=worker).update(owner=colleague)
-        Deadline.objects.filter(
-            plan_action=plan_action, owner=worker, owner_agency=agency, state__in=LIVE_STATES
-        ).update(owner=colleague)
-        log("hand_over_plan_action", "planaction", plan_action.pk, plan_action.plan.case_id)
-    for meeting_action in items.meeting_actions:
-        MeetingAction.objects.filter(pk=meeting_action.pk, owner=worker).update(owner=colleague)
-        Deadline.objects.filter(
-            meeting_action=meeting_action, owner=worker, owner_agency=agency, state__in=LIVE_STATES
-        ).update(owner=colleague)
-        log("hand_over_meeting_action", "meetingaction", meeting_action.pk, meeting_action.meeting.case_id)
+    # Plan and meeting actions change owner with their own deadlines, in the same way.
+    for actions, link, object_type, parent in (
+        (items.plan_actions, "plan_action", "planaction", "plan"),
+        (items.meeting_actions, "meeting_action", "meetingaction", "meeting"),
+    ):
+        for action in actions:
+            type(action).objects.filter(pk=action.pk, owner=worker).update(owner=colleague)
+            Deadline.objects.filter(**{link: action}, owner=worker, owner_agency=agency, state__in=LIVE_STATES).update(
+                owner=colleague
+            )
+            log(f"hand_over_{link}", object_type, action.pk, getattr(action, parent).case_id)
     done = Handover(
         to=to,
         cases=len(items.cases),

@@ -104,7 +104,7 @@ def reassign_lead(request: HttpRequest, case_id: UUID) -> HttpResponse:
     access = policy.get_case(user, case_id)
     if not access.can(Action.REASSIGN_LEAD):
         policy.check(access, Action.REASSIGN_LEAD)  # 403, logged
-    form = ReassignLeadForm(request.POST or None, candidates=queries.lead_candidates(access))
+    form = ReassignLeadForm(request.POST or None, choices=queries.lead_candidates(access))
     if done := saved(
         request,
         form,

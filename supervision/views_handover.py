@@ -14,7 +14,7 @@ from access_control import policy
 from access_control.request_context import request_user
 from cases import handover
 from deadlines import links
-from supervision.forms_handover import HandOverForm
+from supervision.forms import HandOverForm
 from web.forms import saved
 
 
@@ -24,7 +24,7 @@ def handover_page(request: HttpRequest, membership_id: int) -> HttpResponse:
     user = request_user(request)
     membership = policy.get_supervisee(user, membership_id, "view_handover")
     colleagues = handover.handover_colleagues(user, membership)
-    form = HandOverForm(request.POST or None, colleagues=colleagues)
+    form = HandOverForm(request.POST or None, choices=colleagues)
     if done := saved(
         request,
         form,

@@ -288,9 +288,13 @@ def _timing(scale: int, role: str, page: str, measured: tuple[list[float], int])
 def _pages_for(user: User) -> dict[str, str]:
     place = CaseTeamMember.objects.filter(user=user, active=True).order_by("case_id").first()
     pages = {
-        # The floor: the lightest signed-in page (the agencies you belong to) and API call.
-        FLOOR_PAGE: "/",
+        # The floor: the lightest signed-in page (your account: sign-in, second factor and
+        # tokens) and API call (the agencies you belong to).
+        FLOOR_PAGE: "/accounts/",
         FLOOR_API: "/api/v1/memberships/",
+        # "My work": every section, "new since my last visit" over all the user's cases included.
+        "home (my work)": "/",
+        "API my work": "/api/v1/my-work/",
         "case list": "/cases/",
         "my tasks": "/deadlines/tasks/",
         "notifications": "/deadlines/notifications/",
@@ -300,6 +304,8 @@ def _pages_for(user: User) -> dict[str, str]:
         pages["case page"] = f"/cases/{place.case_id}/"
         pages["API case detail"] = f"/api/v1/cases/{place.case_id}/"
         pages["API chronology"] = f"/api/v1/cases/{place.case_id}/entries/"
+        pages["chronology page"] = f"/cases/{place.case_id}/chronology/"
+        pages["family page"] = f"/cases/{place.case_id}/family/"
     return pages
 
 
@@ -410,6 +416,7 @@ FLOOR_COLOUR = "#7f7f7f"
 TARGET_COLOUR = "#d62728"
 # One panel per page, in this order; the policy's query against guardian's last but one.
 PANELS = (
+    "home (my work)",
     "case list",
     "case page",
     "my tasks",

@@ -14,12 +14,21 @@ password for this run; locust runs from its own pinned environment (.local/load-
 benchmarks/load/requirements.txt), made with uv or pip the first time.
 
 ``--case-page-only`` measures one page instead, the case page, as fast as locust can ask for
-it (no thinking time), to compare throughput at 2 and at 8 server processes."""
+it (no thinking time), to compare throughput at 2 and at 8 server processes.
+
+Load generator and server share the machine, so two things keep the comparison about the
+server: each run starts with ``--warm-up`` seconds of the same load whose figures are
+dropped (every process has read its templates, URL patterns and connections by then, and 8
+processes have four times as much of that to do as 2), and gunicorn runs at a lower CPU
+priority than locust (``--server-nice``, default 5), so that more server processes do not
+starve locust's one process of the CPU it needs to ask: without it, 8 processes measure
+the load generator's share of the cores as much as the server's."""
 
 from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import json
 import os
 import random
@@ -136,10 +145,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(workers: int, port: int) -> subprocess.Popen[bytes]:
+def start_server(workers: int, port: int, *, nice: int = 0) -> subprocess.Popen[bytes]:
     environment = {**os.environ, "DJANGO_ENV": "development", "DEBUG": "false"}
     server = subprocess.Popen(
         [
+            # nice execs gunicorn: the process (and group) is gunicorn's own.
+            *(["nice", "-n", str(nice)] if nice else []),
             str(Path(sys.executable).with_name("gunicorn")),
             "config.wsgi:application",
             "--bind",
@@ -262,6 +273,12 @@ def main() -> int:
         "--workers", type=int, nargs="+", default=[4], help="gunicorn processes; several values: one run each"
     )
     parser.add_argument("--case-page-only", action="store_true", help="only the case page, no thinking time")
+    parser.add_argument(
+        "--warm-up", type=float, default=30.0, help="seconds of load before each measured run, not counted (default 30)"
+    )
+    parser.add_argument(
+        "--server-nice", type=int, default=5, help="gunicorn's niceness, above locust's (default 5; 0: the same)"
+    )
     options = parser.parse_args()
     if not os.environ.get("DATABASE_URL") or not os.environ.get("REDIS_URL"):
         raise SystemExit("Set DATABASE_URL (a database generate_dataset filled) and REDIS_URL for the load run.")
@@ -279,19 +296,24 @@ def main() -> int:
             f"gunicorn with {workers} processes on 127.0.0.1:{port}; "
             f"{options.people} people for {options.minutes:g} min"
         )
-        server = start_server(workers, port)
+        server = start_server(workers, port, nice=options.server_nice)
         prefix = OUT / f"load-{workers}w{'-case-page' if options.case_page_only else ''}"
+        load = functools.partial(
+            run_locust,
+            locust,
+            port=port,
+            people=options.people,
+            plan_file=plan_file,
+            password=password,
+            people_classes=CASE_PAGE_ONLY if options.case_page_only else EVERYONE,
+        )
         try:
-            code = run_locust(
-                locust,
-                port=port,
-                people=options.people,
-                minutes=options.minutes,
-                plan_file=plan_file,
-                password=password,
-                prefix=prefix,
-                people_classes=CASE_PAGE_ONLY if options.case_page_only else EVERYONE,
-            )
+            code = 0
+            if options.warm_up > 0:
+                say(f"warming up for {options.warm_up:g} s (not counted)")
+                code = load(minutes=options.warm_up / 60, prefix=Path(f"{prefix}-warm-up"))
+            if code == 0:
+                code = load(minutes=options.minutes, prefix=prefix)
         finally:
             stop(server)
         requests, failures = report(

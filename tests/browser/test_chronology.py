@@ -50,6 +50,8 @@ def case(live_server, settings, tmp_path) -> Case:
     )
 
     def entry(day: date, summary: str, **fields: object) -> None:
+        # A detail of known words: a Faker paragraph may hold any word the test searches for.
+        fields.setdefault("detail", f"What happened: {summary.lower()}.")
         EntryFactory.create(case=case, event_date=day, summary=summary, **fields)
 
     entry(date(2026, 1, 12), "Referral from the school", kind=EntryKind.EDUCATION, significance="significant")

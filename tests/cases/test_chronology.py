@@ -71,6 +71,9 @@ def summaries(response) -> list[str]:
 
 
 def dated(case: Case, day: date, summary: str, **fields) -> ChronologyEntry:
+    # A detail of known words: the factory's Faker paragraph may hold any English word
+    # ("home", say), which a search test would then find.
+    fields.setdefault("detail", f"What happened: {summary.lower()}.")
     return EntryFactory.create(case=case, event_date=day, summary=summary, **fields)
 
 

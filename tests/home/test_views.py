@@ -17,6 +17,7 @@ from cases.models.meetings import MeetingKind, MeetingState
 from cases.visits import record_visit
 from deadlines.models import Deadline, Extension
 from home import queries
+from home.templatetags.work_times import ago, time_since, time_until
 from referrals.models import ReferralStatus
 from tests.factories import (
     CaseFactory,
@@ -228,8 +229,6 @@ def test_times_under_a_minute_read_as_just_now_not_zero_minutes(client, clock):
 
 
 def test_the_home_pages_time_words(clock):
-    from home.templatetags.work_times import ago, time_since, time_until
-
     def words(text: str) -> str:
         return text.replace("\xa0", " ")
 
